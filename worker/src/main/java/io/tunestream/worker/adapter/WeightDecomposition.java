@@ -1,0 +1,32 @@
+package io.tunestream.worker.adapter;
+
+import ai.djl.ndarray.NDArray;
+import io.tunestream.worker.model.NdArrays;
+
+/**
+ * DoRA's magnitude/direction form (DoRA paper sec. 4.1): {@code W' = m * V / ||V||_row} with {@code V = W + dW}.
+ * Shared by {@code dora}, {@code edora} and {@code salt_edora} in polar mode. The row norm is detached from the
+ * gradient, as the paper's sec. 4.3 prescribes: it is treated as a constant in the backward pass.
+ */
+public final class WeightDecomposition {
+
+    private WeightDecomposition() {}
+
+    /**
+     * The layer output {@code b + (m / ||V||_row) * directional}, where {@code directional = x V^T} (..., out).
+     *
+     * @param directional {@code x V^T}, shape (..., out)
+     * @param magnitude m, shape (out)
+     * @param updatedWeight V, shape (out, in)
+     * @param bias b, shape (out)
+     */
+    public static NDArray output(NDArray directional, NDArray magnitude, NDArray updatedWeight, NDArray bias) {
+        NDArray norm = NdArrays.rowNorm(updatedWeight).stopGradient().reshape(-1);
+        return directional.mul(magnitude.div(norm)).add(bias);
+    }
+
+    /** The merged dense weight {@code m * V / ||V||_row}, shape (out, in). */
+    public static NDArray merged(NDArray magnitude, NDArray updatedWeight) {
+        return updatedWeight.mul(magnitude.reshape(-1, 1).div(NdArrays.rowNorm(updatedWeight)));
+    }
+}

@@ -1,0 +1,79 @@
+package io.tunestream.worker.adapter.edora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import io.tunestream.worker.adapter.AdaptedProjection;
+import io.tunestream.worker.adapter.AdapterContext;
+import io.tunestream.worker.adapter.WeightDecomposition;
+import io.tunestream.worker.linalg.ThinSvd;
+import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.tensor.HostTensor;
+import java.util.List;
+
+/**
+ * {@code y = b + (m / n) * (x W^T + (alpha/r) ((dropout(x) A^T) R^T) B^T)}, {@code n = ||W + (alpha/r) B R A||_row}
+ * detached (EDoRA paper sec. 3). B = U_r (out, r) and A = diag(s_r) V_r^T (r, in) are frozen; R (r, r) starts
+ * normal with sigma 1e-5 as published, so this is the one method that is only nearly the identity at
+ * initialisation; m (out) starts at {@code ||W||_row}.
+ */
+public final class EdoraLinear extends AdaptedProjection {
+
+    /** The published initialisation of the core: small enough to be nearly the identity, non-zero so A and B get gradients. */
+    static final double CORE_INIT_STD = 1e-5;
+
+    private final NDArray up;
+    private final NDArray down;
+    private final Parameter core;
+    private final Parameter magnitude;
+    private final float scaling;
+
+    EdoraLinear(DenseLinear base, AdapterContext context) {
+        super(base, context.options().dropout());
+        int r = context.options().rank();
+        ThinSvd svd = context.svd();
+        this.up = context.array(svd.uColumns(0, r));
+        // A = diag(s_r) V_r^T: scale row i of V_r^T by s_i
+        float[] a = svd.vColumns(0, r).transpose().values();
+        int in = svd.columns();
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < in; j++) {
+                a[i * in + j] *= svd.singularValues()[i];
+            }
+        }
+        this.down = context.array(new HostTensor(new long[] {r, in}, a));
+        this.core = trainable("edora_R", context.normal(CORE_INIT_STD, r, r));
+        this.magnitude = trainable("magnitude", context.rowNorms(base));
+        this.scaling = (float) context.options().scaling();
+    }
+
+    @Override
+    protected List<NDArray> buffers() {
+        return List.of(up, down);
+    }
+
+    @Override
+    protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
+        NDArray w = value(store, base.weight(), x, training);
+        NDArray coreValue = value(store, core, x, training);
+        NDArray low = Linear.linear(Linear.linear(adapterInput(x, training), down, null).singletonOrThrow(), coreValue, null)
+                .singletonOrThrow();
+        NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
+                .add(Linear.linear(low, up, null).singletonOrThrow().mul(scaling));
+        NDArray updated = w.add(weightChange(coreValue));
+        return WeightDecomposition.output(
+                directional, value(store, magnitude, x, training), updated, value(store, base.bias(), x, training));
+    }
+
+    /** (alpha/r) B R A, shape (out, in). */
+    private NDArray weightChange(NDArray coreValue) {
+        return up.matMul(coreValue).matMul(down).mul(scaling);
+    }
+
+    @Override
+    protected NDArray effectiveWeight() {
+        NDArray updated = base.weight().getArray().add(weightChange(core.getArray()));
+        return WeightDecomposition.merged(magnitude.getArray(), updated);
+    }
+}

@@ -1,0 +1,86 @@
+package io.tunestream.worker.adapter.salt;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import io.tunestream.worker.adapter.AdaptedProjection;
+import io.tunestream.worker.adapter.AdapterContext;
+import io.tunestream.worker.linalg.ThinSvd;
+import io.tunestream.worker.model.DenseLinear;
+import java.util.List;
+
+/**
+ * SALT on a frozen layer with thin SVD {@code W = U diag(s) V^T}, {@code k = min(out, in)}:
+ * {@code W' = U_top diag(relu(a * s_top + c)) V_top^T + U_rest (S_rest + X Y) V_rest^T}.
+ *
+ * <p>Only the difference to W is computed, in factored form: {@code ((x V_top) * (relu(a s + c) - s)) U_top^T} for
+ * the top block and {@code (x (Y V_rest^T)^T) (U_rest X)^T} for the rest, so no dense weight is rebuilt per token
+ * (the notebook rebuilt {@code U diag V^T} on every forward). The SALT paper's code applies relu to the whole
+ * adapted block; here it applies to the adapted top singular values, which keeps them non-negative while the
+ * rest block stays an unconstrained low-rank update.
+ *
+ * <p>Shapes: a, c (r), start at 1 and 0; X (k-r, r) kaiming-uniform; Y (r, k-r) zeros. At initialisation
+ * {@code relu(s) - s = 0} (singular values are non-negative) and {@code X Y = 0}: the identity.
+ */
+public final class SaltLinear extends AdaptedProjection {
+
+    private final NDArray uTop;
+    private final NDArray singularTop;
+    private final NDArray vTopTransposed;
+    private final NDArray uRest;
+    private final NDArray vRestTransposed;
+    private final Parameter scale;
+    private final Parameter shift;
+    private final Parameter x;
+    private final Parameter y;
+
+    SaltLinear(DenseLinear base, AdapterContext context) {
+        super(base, context.options().dropout());
+        int r = context.options().rank();
+        ThinSvd svd = context.svd();
+        int k = svd.rank();
+        this.uTop = context.array(svd.uColumns(0, r));
+        this.singularTop = context.array(svd.values(0, r));
+        this.vTopTransposed = context.array(svd.vColumns(0, r).transpose());
+        this.uRest = context.array(svd.uColumns(r, k));
+        this.vRestTransposed = context.array(svd.vColumns(r, k).transpose());
+        this.scale = trainable("salt_scale", context.ones(r));
+        this.shift = trainable("salt_shift", context.zeros(r));
+        this.x = trainable("salt_X", context.kaimingUniform(k - r, r));
+        this.y = trainable("salt_Y", context.zeros(r, k - r));
+    }
+
+    @Override
+    protected List<NDArray> buffers() {
+        return List.of(uTop, singularTop, vTopTransposed, uRest, vRestTransposed);
+    }
+
+    /** {@code relu(a * s + c) - s}, shape (r). */
+    private NDArray singularValueChange(NDArray a, NDArray c) {
+        return Activation.relu(singularTop.mul(a).add(c)).sub(singularTop);
+    }
+
+    @Override
+    protected NDArray forward(ParameterStore store, NDArray input, boolean training) {
+        NDArray in = adapterInput(input, training);
+        NDArray change = singularValueChange(value(store, scale, input, training), value(store, shift, input, training));
+        // top block: (..., r) = (x V_top) * change, then (..., out) through U_top^T
+        NDArray top = Linear.linear(Linear.linear(in, vTopTransposed, null).singletonOrThrow().mul(change), uTop, null)
+                .singletonOrThrow();
+        // rest block: Y V_rest^T is (r, in), U_rest X is (out, r); both small per step
+        NDArray restIn = value(store, y, input, training).matMul(vRestTransposed);
+        NDArray restOut = uRest.matMul(value(store, x, input, training));
+        NDArray rest = Linear.linear(Linear.linear(in, restIn, null).singletonOrThrow(), restOut, null).singletonOrThrow();
+        return frozenOutput(store, input, training).add(top).add(rest);
+    }
+
+    @Override
+    protected NDArray effectiveWeight() {
+        NDArray change = singularValueChange(scale.getArray(), shift.getArray());
+        NDArray top = uTop.mul(change).matMul(vTopTransposed);
+        NDArray rest = uRest.matMul(x.getArray()).matMul(y.getArray().matMul(vRestTransposed));
+        return base.weight().getArray().add(top).add(rest);
+    }
+}

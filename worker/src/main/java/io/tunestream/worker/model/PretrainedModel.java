@@ -1,0 +1,63 @@
+package io.tunestream.worker.model;
+
+import ai.djl.ndarray.NDManager;
+import io.tunestream.worker.linalg.SvdCache;
+import io.tunestream.worker.linalg.ThinSvd;
+import io.tunestream.worker.tensor.HostTensor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Pretrained weights as loaded from a model source, kept in Java memory and never modified: every run builds
+ * a fresh {@link BertClassifier} from them (the research notebook reused one model object across experiments,
+ * so later runs wrapped already-wrapped layers). Holds the model's SVD cache.
+ *
+ * @param reference the reference the model was loaded from, such as {@code minilm-l6}
+ * @param config the encoder's shape
+ * @param weights tensors by HuggingFace {@code BertModel} name ({@code embeddings.word_embeddings.weight}, ...)
+ * @param tokenizer the tokenizer that belongs to the weights, if the source has one
+ * @param svds decompositions of the frozen matrices, filled on demand
+ */
+public record PretrainedModel(
+        String reference,
+        BertConfig config,
+        Map<String, HostTensor> weights,
+        Optional<TokenizerSource> tokenizer,
+        SvdCache svds) {
+
+    public PretrainedModel {
+        weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+    }
+
+    public PretrainedModel(String reference, BertConfig config, Map<String, HostTensor> weights, Optional<TokenizerSource> tokenizer) {
+        this(reference, config, weights, tokenizer, new SvdCache());
+    }
+
+    /** A fresh classifier with every backbone parameter frozen and a trainable head. */
+    public BertClassifier instantiate(NDManager manager, long seed) {
+        return new BertClassifier(new WeightSource(manager, weights, seed), config);
+    }
+
+    /** The SVD of the pretrained matrix {@code name}, computed once per model. */
+    public ThinSvd svd(String name) {
+        return svds.get(
+                name,
+                () -> {
+                    HostTensor matrix = weights.get(name);
+                    if (matrix == null) {
+                        throw new IllegalArgumentException("the model has no matrix '" + name + "'");
+                    }
+                    return matrix;
+                });
+    }
+
+    /** Number of parameters in the pretrained backbone. */
+    public long backboneParameterCount() {
+        return weights.entrySet().stream()
+                .filter(e -> !e.getKey().startsWith("pooler."))
+                .mapToLong(e -> e.getValue().elementCount())
+                .sum();
+    }
+}

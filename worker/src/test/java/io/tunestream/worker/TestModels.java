@@ -1,0 +1,71 @@
+package io.tunestream.worker;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.adapter.AdapterMethod;
+import io.tunestream.worker.adapter.AdapterOptions;
+import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.model.PretrainedModel;
+import io.tunestream.worker.model.StepScope;
+import io.tunestream.worker.model.TokenBatch;
+import io.tunestream.worker.model.source.ModelCatalog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** Models and inputs shared by the tests; the catalog keeps each model (and its SVDs) for the whole test JVM. */
+public final class TestModels {
+
+    public static final ModelCatalog CATALOG = new ModelCatalog();
+    public static final AdapterRegistry REGISTRY = AdapterRegistry.standard();
+
+    private TestModels() {}
+
+    public static PretrainedModel tiny() {
+        return CATALOG.load("random:tiny");
+    }
+
+    public static PretrainedModel miniLm() {
+        return CATALOG.load("minilm-l6");
+    }
+
+    /** Every method id with the option sets worth testing: salt_edora once per tail mode. */
+    public static List<Object[]> methodVariants(AdapterOptions base) {
+        List<Object[]> variants = new ArrayList<>();
+        for (AdapterMethod method : REGISTRY.all()) {
+            variants.add(new Object[] {method.id(), base});
+            if (method.id().equals("salt_edora")) {
+                variants.add(new Object[] {method.id(), base.withTailMode(io.tunestream.worker.adapter.TailMode.POLAR)});
+            }
+        }
+        return variants;
+    }
+
+    public static AdaptedModel build(PretrainedModel model, String method, AdapterOptions options, NDManager manager) {
+        return AdaptedModel.build(model, REGISTRY.get(method), options, 7, manager);
+    }
+
+    /** Random token sequences of different lengths, so that padding is exercised. */
+    public static List<long[]> randomSequences(int count, int vocab, long seed) {
+        Random random = new Random(seed);
+        List<long[]> sequences = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long[] ids = new long[3 + random.nextInt(6)];
+            ids[0] = 101 % vocab;
+            for (int t = 1; t < ids.length; t++) {
+                ids[t] = 1 + random.nextInt(vocab - 1);
+            }
+            sequences.add(ids);
+        }
+        return sequences;
+    }
+
+    /** Logits in evaluation mode (no dropout), as host floats. */
+    public static float[] logits(AdaptedModel model, List<long[]> sequences) {
+        try (StepScope scope = model.openStep()) {
+            NDList inputs = TokenBatch.of(scope.manager(), sequences);
+            return model.logits(scope, inputs, false).toFloatArray();
+        }
+    }
+}
