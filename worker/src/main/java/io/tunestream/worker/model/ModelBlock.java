@@ -29,6 +29,15 @@ public abstract class ModelBlock extends AbstractBlock {
     }
 
     /**
+     * Always true: every parameter is created with its values (pretrained, or initialised by the adapter that owns
+     * it), so DJL's shape-driven lazy initialisation never applies.
+     */
+    @Override
+    public final boolean isInitialized() {
+        return true;
+    }
+
+    /**
      * Constant arrays this block computes with besides its parameters, such as an adapter's frozen singular
      * vectors. They are not parameters (they are neither trained nor counted) but belong to the model's memory.
      */

@@ -2,6 +2,7 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.FloatBuffer;
 
 /** Small array helpers the engine does not offer in the form the model needs. */
 public final class NdArrays {
@@ -14,6 +15,21 @@ public final class NdArrays {
      */
     public static NDArray copy(NDArray source, NDManager manager) {
         return manager.create(source.toFloatArray(), source.getShape());
+    }
+
+    /**
+     * Overwrites the values of an array in place, keeping its identity (and so its gradient flag): how a checkpoint is
+     * restored into a model's parameters. Runs with autograd off, as PyTorch refuses in-place writes to a leaf that
+     * requires grad otherwise.
+     */
+    public static void assign(NDArray target, float[] values) {
+        if (values.length != target.size()) {
+            throw new IllegalArgumentException(
+                    "cannot assign " + values.length + " values to an array of shape " + target.getShape());
+        }
+        try (GradMode off = GradMode.disabled()) {
+            target.set(FloatBuffer.wrap(values));
+        }
     }
 
     /** L2 norm of each row of a (rows, cols) matrix, as a (rows, 1) column. */
