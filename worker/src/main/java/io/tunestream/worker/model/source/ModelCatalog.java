@@ -55,6 +55,30 @@ public final class ModelCatalog {
         return loaded.computeIfAbsent(checked.text(), key -> read(checked));
     }
 
+    /**
+     * The configuration of the model a reference names, without reading its weights (for listings and request
+     * validation). A model already loaded answers from memory.
+     */
+    public BertConfig config(String reference) {
+        ModelReference parsed = ModelReference.parse(reference);
+        if (parsed instanceof ModelReference.Bundled) {
+            return BertConfig.miniLmL6();
+        }
+        if (parsed instanceof ModelReference.RandomWeights random) {
+            return RandomBert.SHAPES.get(random.shape());
+        }
+        Path dir = confine(((ModelReference.HuggingFaceDirectory) parsed).directory());
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new IllegalArgumentException("model directory '" + dir + "' has no config.json");
+        }
+        try {
+            return bertConfig(JSON.readTree(configFile.toFile()), configFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + configFile + ": " + e.getMessage(), e);
+        }
+    }
+
     private PretrainedModel read(ModelReference reference) {
         try {
             if (reference instanceof ModelReference.Bundled bundled) {

@@ -1,0 +1,23 @@
+package io.tunestream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tunestream} command: one entry point for every subcommand. */
+@Command(
+        name = "tunestream",
+        mixinStandardHelpOptions = true,
+        version = "tunestream 0.1.0",
+        description = "Parameter-efficient fine-tuning experiments for BERT-family encoders.",
+        subcommands = {MethodsCommand.class, CommandLine.HelpCommand.class})
+public final class Tunestream {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, for tests that run subcommands in-process. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Tunestream()).setExecutionExceptionHandler(new ErrorHandler());
+    }
+}
