@@ -6,10 +6,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
+import io.tunestream.worker.adapter.SingularBlock;
 import io.tunestream.worker.adapter.WeightDecomposition;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
-import io.tunestream.worker.tensor.HostTensor;
 import java.util.List;
 
 /**
@@ -33,16 +33,10 @@ public final class EdoraLinear extends AdaptedProjection {
         super(base, context.options().dropout());
         int r = context.options().rank();
         ThinSvd svd = context.svd();
-        this.up = context.array(svd.uColumns(0, r));
-        // A = diag(s_r) V_r^T: scale row i of V_r^T by s_i
-        float[] a = svd.vColumns(0, r).transpose().values();
-        int in = svd.columns();
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < in; j++) {
-                a[i * in + j] *= svd.singularValues()[i];
-            }
-        }
-        this.down = context.array(new HostTensor(new long[] {r, in}, a));
+        // B = U_r (out, r) and A = diag(s_r) V_r^T (r, in): the top-r block with the singular values folded into A
+        SingularBlock block = SingularBlock.of(svd, 0, r, context);
+        this.up = block.u();
+        this.down = block.vTransposed().mul(block.values().reshape(-1, 1));
         this.core = trainable("edora_R", context.normal(CORE_INIT_STD, r, r));
         this.magnitude = trainable("magnitude", context.rowNorms(base));
         this.scaling = (float) context.options().scaling();

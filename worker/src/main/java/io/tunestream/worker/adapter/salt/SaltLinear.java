@@ -7,8 +7,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
+import io.tunestream.worker.adapter.SingularBlock;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,11 +28,8 @@ import java.util.List;
  */
 public final class SaltLinear extends AdaptedProjection {
 
-    private final NDArray uTop;
-    private final NDArray singularTop;
-    private final NDArray vTopTransposed;
-    private final NDArray uRest;
-    private final NDArray vRestTransposed;
+    private final SingularBlock top;
+    private final SingularBlock rest;
     private final Parameter scale;
     private final Parameter shift;
     private final Parameter x;
@@ -41,11 +40,8 @@ public final class SaltLinear extends AdaptedProjection {
         int r = context.options().rank();
         ThinSvd svd = context.svd();
         int k = svd.rank();
-        this.uTop = context.array(svd.uColumns(0, r));
-        this.singularTop = context.array(svd.values(0, r));
-        this.vTopTransposed = context.array(svd.vColumns(0, r).transpose());
-        this.uRest = context.array(svd.uColumns(r, k));
-        this.vRestTransposed = context.array(svd.vColumns(r, k).transpose());
+        this.top = SingularBlock.of(svd, 0, r, context);
+        this.rest = SingularBlock.of(svd, r, k, context);
         this.scale = trainable("salt_scale", context.ones(r));
         this.shift = trainable("salt_shift", context.zeros(r));
         this.x = trainable("salt_X", context.kaimingUniform(k - r, r));
@@ -54,33 +50,32 @@ public final class SaltLinear extends AdaptedProjection {
 
     @Override
     protected List<NDArray> buffers() {
-        return List.of(uTop, singularTop, vTopTransposed, uRest, vRestTransposed);
+        List<NDArray> arrays = new ArrayList<>(top.arrays());
+        arrays.addAll(rest.arrays());
+        return arrays;
     }
 
     /** {@code relu(a * s + c) - s}, shape (r). */
     private NDArray singularValueChange(NDArray a, NDArray c) {
-        return Activation.relu(singularTop.mul(a).add(c)).sub(singularTop);
+        return Activation.relu(top.values().mul(a).add(c)).sub(top.values());
     }
 
     @Override
     protected NDArray forward(ParameterStore store, NDArray input, boolean training) {
         NDArray in = adapterInput(input, training);
         NDArray change = singularValueChange(value(store, scale, input, training), value(store, shift, input, training));
-        // top block: (..., r) = (x V_top) * change, then (..., out) through U_top^T
-        NDArray top = Linear.linear(Linear.linear(in, vTopTransposed, null).singletonOrThrow().mul(change), uTop, null)
-                .singletonOrThrow();
-        // rest block: Y V_rest^T is (r, in), U_rest X is (out, r); both small per step
-        NDArray restIn = value(store, y, input, training).matMul(vRestTransposed);
-        NDArray restOut = uRest.matMul(value(store, x, input, training));
-        NDArray rest = Linear.linear(Linear.linear(in, restIn, null).singletonOrThrow(), restOut, null).singletonOrThrow();
-        return frozenOutput(store, input, training).add(top).add(rest);
+        NDArray topDelta = top.expand(top.project(in).mul(change));
+        // rest block: Y V_rest^T is (r, in) and U_rest X is (out, r), both small, so each token costs O(r (in + out))
+        NDArray restIn = value(store, y, input, training).matMul(rest.vTransposed());
+        NDArray restOut = rest.u().matMul(value(store, x, input, training));
+        NDArray restDelta = Linear.linear(Linear.linear(in, restIn, null).singletonOrThrow(), restOut, null).singletonOrThrow();
+        return frozenOutput(store, input, training).add(topDelta).add(restDelta);
     }
 
     @Override
     protected NDArray effectiveWeight() {
-        NDArray change = singularValueChange(scale.getArray(), shift.getArray());
-        NDArray top = uTop.mul(change).matMul(vTopTransposed);
-        NDArray rest = uRest.matMul(x.getArray()).matMul(y.getArray().matMul(vRestTransposed));
-        return base.weight().getArray().add(top).add(rest);
+        NDArray topChange = top.dense(singularValueChange(scale.getArray(), shift.getArray()));
+        NDArray restChange = rest.u().matMul(x.getArray()).matMul(y.getArray().matMul(rest.vTransposed()));
+        return base.weight().getArray().add(topChange).add(restChange);
     }
 }

@@ -6,10 +6,12 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
+import io.tunestream.worker.adapter.SingularBlock;
 import io.tunestream.worker.adapter.TailMode;
 import io.tunestream.worker.adapter.WeightDecomposition;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,11 +31,8 @@ import java.util.List;
  */
 public final class SaltEdoraLinear extends AdaptedProjection {
 
-    private final NDArray uTop;
-    private final NDArray singularTop;
-    private final NDArray vTopTransposed;
-    private final NDArray uBottom;
-    private final NDArray vBottomTransposed;
+    private final SingularBlock top;
+    private final SingularBlock bottom;
     private final Parameter alpha;
     private final Parameter beta;
     private final Parameter core;
@@ -44,11 +43,8 @@ public final class SaltEdoraLinear extends AdaptedProjection {
         int r = context.options().rank();
         ThinSvd svd = context.svd();
         int k = svd.rank();
-        this.uTop = context.array(svd.uColumns(0, r));
-        this.singularTop = context.array(svd.values(0, r));
-        this.vTopTransposed = context.array(svd.vColumns(0, r).transpose());
-        this.uBottom = context.array(svd.uColumns(k - r, k));
-        this.vBottomTransposed = context.array(svd.vColumns(k - r, k).transpose());
+        this.top = SingularBlock.of(svd, 0, r, context);
+        this.bottom = SingularBlock.of(svd, k - r, k, context);
         this.alpha = trainable("salt_alpha", context.zeros(r));
         this.beta = trainable("salt_beta", context.zeros(r));
         this.core = trainable("edora_R", context.zeros(r, r));
@@ -57,12 +53,14 @@ public final class SaltEdoraLinear extends AdaptedProjection {
 
     @Override
     protected List<NDArray> buffers() {
-        return List.of(uTop, singularTop, vTopTransposed, uBottom, vBottomTransposed);
+        List<NDArray> arrays = new ArrayList<>(top.arrays());
+        arrays.addAll(bottom.arrays());
+        return arrays;
     }
 
     /** {@code s_top * alpha + beta}, shape (r). */
     private NDArray topChange(NDArray alphaValue, NDArray betaValue) {
-        return singularTop.mul(alphaValue).add(betaValue);
+        return top.values().mul(alphaValue).add(betaValue);
     }
 
     @Override
@@ -71,18 +69,9 @@ public final class SaltEdoraLinear extends AdaptedProjection {
         NDArray alphaValue = value(store, alpha, x, training);
         NDArray betaValue = value(store, beta, x, training);
         NDArray coreValue = value(store, core, x, training);
-        NDArray top = Linear.linear(
-                        Linear.linear(in, vTopTransposed, null).singletonOrThrow().mul(topChange(alphaValue, betaValue)),
-                        uTop,
-                        null)
-                .singletonOrThrow();
-        NDArray bottom = Linear.linear(
-                        Linear.linear(Linear.linear(in, vBottomTransposed, null).singletonOrThrow(), coreValue, null)
-                                .singletonOrThrow(),
-                        uBottom,
-                        null)
-                .singletonOrThrow();
-        NDArray delta = top.add(bottom);
+        NDArray topDelta = top.expand(top.project(in).mul(topChange(alphaValue, betaValue)));
+        NDArray bottomDelta = bottom.expand(Linear.linear(bottom.project(in), coreValue, null).singletonOrThrow());
+        NDArray delta = topDelta.add(bottomDelta);
         if (magnitude == null) {
             return frozenOutput(store, x, training).add(delta);
         }
@@ -95,9 +84,8 @@ public final class SaltEdoraLinear extends AdaptedProjection {
 
     /** dW = U_top diag(s_top alpha + beta) V_top^T + U_bot R V_bot^T, shape (out, in). */
     private NDArray weightChange(NDArray alphaValue, NDArray betaValue, NDArray coreValue) {
-        NDArray top = uTop.mul(topChange(alphaValue, betaValue)).matMul(vTopTransposed);
-        NDArray bottom = uBottom.matMul(coreValue).matMul(vBottomTransposed);
-        return top.add(bottom);
+        NDArray bottomChange = bottom.u().matMul(coreValue).matMul(bottom.vTransposed());
+        return top.dense(topChange(alphaValue, betaValue)).add(bottomChange);
     }
 
     @Override
