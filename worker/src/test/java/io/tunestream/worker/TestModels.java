@@ -22,6 +22,12 @@ public final class TestModels {
 
     private TestModels() {}
 
+    /** The shared data directory beside the checkout (set by Surefire), holding glue-sst2/. */
+    public static java.nio.file.Path sharedData() {
+        String shared = System.getProperty("tunestream.shared.dir", "../../shared");
+        return java.nio.file.Path.of(shared, "data");
+    }
+
     public static PretrainedModel tiny() {
         return CATALOG.load("random:tiny");
     }

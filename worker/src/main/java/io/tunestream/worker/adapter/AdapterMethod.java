@@ -27,6 +27,12 @@ public interface AdapterMethod {
         return true;
     }
 
+    /**
+     * The learning rate a run uses when none is given: adapters need far more than full fine-tuning's 3e-5
+     * (DESIGN.md's reference runs on MiniLM-L6, batch 32, one epoch).
+     */
+    double defaultLearningRate();
+
     /** Default dropout on the adapter's input path. */
     default double defaultDropout() {
         return 0.0;

@@ -32,10 +32,7 @@ public final class AdapterCheckpoint {
     /** Writes the trainable parameters atomically: a crash mid-write leaves the previous file intact. */
     public static void save(AdaptedModel model, Path file) throws IOException {
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
-        model.trainableParameters().forEach((name, p) -> {
-            long[] shape = p.getArray().getShape().getShape();
-            tensors.put(name, new HostTensor(shape, p.getArray().toFloatArray()));
-        });
+        model.trainableParameters().forEach((name, p) -> tensors.put(name, HostTensor.of(p.getArray())));
         Map<String, String> metadata = Map.of(METHOD, model.method().id(), OPTIONS, describe(model.options()));
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         Safetensors.write(temporary, tensors, metadata);

@@ -58,9 +58,9 @@ public record BertConfig(
         return new BertConfig(30522, 768, 12, 12, 3072, 512, 2, 1e-12f, 0.1f, 0.1f, 2);
     }
 
-    /** A tiny encoder for fast tests: 2 layers, hidden 32, 4 heads. */
+    /** A tiny encoder for fast tests: 2 layers, hidden 32, 4 heads, BERT's uncased vocabulary (so it can use the real tokenizer). */
     public static BertConfig tiny() {
-        return new BertConfig(128, 32, 2, 4, 64, 64, 2, 1e-12f, 0.1f, 0.1f, 2);
+        return new BertConfig(30522, 32, 2, 4, 64, 128, 2, 1e-12f, 0.1f, 0.1f, 2);
     }
 
     /** Width of one attention head. */

@@ -1,5 +1,6 @@
 package io.tunestream.worker.tensor;
 
+import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
 
 /**
@@ -23,6 +24,11 @@ public record HostTensor(long[] shape, float[] values) {
             throw new IllegalArgumentException(
                     "shape " + Arrays.toString(shape) + " needs " + count + " values, got " + values.length);
         }
+    }
+
+    /** A host copy of an engine array. */
+    public static HostTensor of(NDArray array) {
+        return new HostTensor(array.getShape().getShape(), array.toFloatArray());
     }
 
     public long elementCount() {

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import io.tunestream.worker.model.GradMode;
+import io.tunestream.worker.model.NdArrays;
 import io.tunestream.worker.model.StepScope;
+import io.tunestream.worker.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +79,50 @@ public final class AdamW implements AutoCloseable {
                 gradient.subi(gradient);
             }
         }
+    }
+
+    /**
+     * Scales every gradient so that their global L2 norm is at most {@code maxNorm} (PyTorch's
+     * {@code clip_grad_norm_}); returns the norm before clipping. {@code maxNorm = 0} only measures.
+     */
+    public double clipGradients(StepScope scope, double maxNorm) {
+        try (GradMode off = GradMode.disabled()) {
+            NDArray sum = null;
+            for (Parameter parameter : parameters.values()) {
+                NDArray squares = parameter.getArray().getGradient().square().sum();
+                sum = sum == null ? squares : sum.add(squares);
+            }
+            double norm = sum == null ? 0 : Math.sqrt(sum.getFloat());
+            if (maxNorm > 0 && norm > maxNorm) {
+                double factor = maxNorm / (norm + 1e-6);
+                for (Parameter parameter : parameters.values()) {
+                    parameter.getArray().getGradient().muli(factor);
+                }
+            }
+            return norm;
+        }
+    }
+
+    /** The moment estimates by {@code m.NAME} and {@code v.NAME}, for a checkpoint. */
+    public Map<String, HostTensor> state() {
+        Map<String, HostTensor> state = new LinkedHashMap<>();
+        firstMoments.forEach((name, m) -> state.put("m." + name, HostTensor.of(m)));
+        secondMoments.forEach((name, v) -> state.put("v." + name, HostTensor.of(v)));
+        return state;
+    }
+
+    /** Restores moment estimates and the step count written by {@link #state()}. */
+    public void restore(Map<String, HostTensor> state, long stepCount) {
+        for (String name : parameters.keySet()) {
+            HostTensor m = state.get("m." + name);
+            HostTensor v = state.get("v." + name);
+            if (m == null || v == null) {
+                throw new IllegalArgumentException("the optimizer state has no moments for '" + name + "'");
+            }
+            NdArrays.assign(firstMoments.get(name), m.values());
+            NdArrays.assign(secondMoments.get(name), v.values());
+        }
+        this.steps = stepCount;
     }
 
     /** Optimizer steps taken so far. */

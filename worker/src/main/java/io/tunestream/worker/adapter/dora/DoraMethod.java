@@ -17,6 +17,12 @@ public final class DoraMethod implements AdapterMethod {
         return "dora";
     }
 
+    /** As LoRA, whose factors it shares. */
+    @Override
+    public double defaultLearningRate() {
+        return 5e-4;
+    }
+
     @Override
     public String description() {
         return "DoRA: magnitude m times direction (W + (alpha/r) B A) / ||.||_row (Liu et al. 2024)";

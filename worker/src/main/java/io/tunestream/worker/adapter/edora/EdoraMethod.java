@@ -18,6 +18,12 @@ public final class EdoraMethod implements AdapterMethod {
         return "edora";
     }
 
+    /** Few parameters, like the hybrid. */
+    @Override
+    public double defaultLearningRate() {
+        return 5e-3;
+    }
+
     @Override
     public String description() {
         return "EDoRA: DoRA with frozen SVD factors B = U_r, A = diag(s_r) V_r^T and a trainable r x r core";

@@ -15,6 +15,12 @@ public final class FullFineTuning implements AdapterMethod {
         return "full";
     }
 
+    /** Reference run: 89.2% at 3e-5. */
+    @Override
+    public double defaultLearningRate() {
+        return 3e-5;
+    }
+
     @Override
     public String description() {
         return "Full fine-tuning: every backbone parameter and the head train (upper reference)";

@@ -15,6 +15,12 @@ public final class HeadOnly implements AdapterMethod {
         return "head_only";
     }
 
+    /** Reference run: 74.9% at 2e-3. */
+    @Override
+    public double defaultLearningRate() {
+        return 2e-3;
+    }
+
     @Override
     public String description() {
         return "Head only: frozen backbone, trains the pooler and classifier (baseline)";

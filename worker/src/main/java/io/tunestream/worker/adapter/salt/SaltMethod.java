@@ -17,6 +17,12 @@ public final class SaltMethod implements AdapterMethod {
         return "salt";
     }
 
+    /** Between LoRA's and the hybrid's: a low-rank block like LoRA plus singular-value scales. */
+    @Override
+    public double defaultLearningRate() {
+        return 1e-3;
+    }
+
     @Override
     public String description() {
         return "SALT: scale/shift of the top-r singular values + low-rank update of the rest of the spectrum";

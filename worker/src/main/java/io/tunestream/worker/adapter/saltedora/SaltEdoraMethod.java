@@ -18,6 +18,12 @@ public final class SaltEdoraMethod implements AdapterMethod {
         return "salt_edora";
     }
 
+    /** Reference runs: 81.9% at 5e-3 against 80.5% at 1e-3. */
+    @Override
+    public double defaultLearningRate() {
+        return 5e-3;
+    }
+
     @Override
     public String description() {
         return "SALT top-r scale/shift + EDoRA r x r core on the bottom-r singular directions (tail mode free or polar)";

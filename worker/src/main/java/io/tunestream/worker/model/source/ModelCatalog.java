@@ -89,7 +89,9 @@ public final class ModelCatalog {
             }
             ModelReference.RandomWeights random = (ModelReference.RandomWeights) reference;
             BertConfig config = RandomBert.SHAPES.get(random.shape());
-            return new PretrainedModel(random.text(), config, RandomBert.weights(config, random.seed()), Optional.empty());
+            // random shapes keep BERT's uncased vocabulary, so the bundled tokenizer serves them
+            TokenizerSource tokenizer = () -> resource(MINILM_TOKENIZER);
+            return new PretrainedModel(random.text(), config, RandomBert.weights(config, random.seed()), Optional.of(tokenizer));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load model '" + reference.text() + "': " + e.getMessage(), e);
         }

@@ -1,0 +1,201 @@
+package io.tunestream.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.model.source.ModelCatalog;
+import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.train.Trainer;
+import io.tunestream.worker.train.TrainingConfig;
+import io.tunestream.worker.train.TrainingSummary;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tunestream train}: one experiment, locally, without Kafka. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Fine-tune and evaluate one experiment on GLUE SST-2 (or any labelled TSV), writing a run directory.",
+            "Options override the values of --config. Running again with the same --out resumes from its last checkpoint."
+        })
+final class TrainCommand implements Callable<Integer> {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Experiment file (YAML or JSON) with the fields of the options below in camelCase.")
+    Path configFile;
+
+    @Option(names = "--model", description = "Model reference (default: minilm-l6).")
+    String model;
+
+    @Option(names = "--method", description = "lora, dora, salt, salt_edora, edora, head_only or full.")
+    String method;
+
+    @Option(names = "--rank", description = "Adapter rank (default: 8).")
+    Integer rank;
+
+    @Option(names = "--alpha", description = "Adapter scale numerator; updates are scaled by alpha/rank (default: 2 x rank).")
+    Double alpha;
+
+    @Option(names = "--dropout", description = "Dropout on the adapter path (default: 0.1 for lora and dora, else 0).")
+    Double dropout;
+
+    @Option(names = "--targets", split = ",", description = "Projections to patch (default: query,key,value).")
+    List<String> targets;
+
+    @Option(names = "--tail-mode", description = "salt_edora only: free or polar (default: free).")
+    String tailMode;
+
+    @Option(names = "--lr", description = "Peak learning rate (default: the method's, e.g. 5e-4 for lora).")
+    Double learningRate;
+
+    @Option(names = "--batch-size", description = "Training batch size (default: 32).")
+    Integer batchSize;
+
+    @Option(names = "--epochs", description = "Passes over the training set (default: 1).")
+    Integer epochs;
+
+    @Option(names = "--max-steps", description = "Stop after this many steps; 0 means no limit (default: 0).")
+    Integer maxSteps;
+
+    @Option(names = "--warmup-ratio", description = "Share of steps for linear warm-up (default: 0.06).")
+    Double warmupRatio;
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay (default: 0.01).")
+    Double weightDecay;
+
+    @Option(names = "--eval-every", description = "Evaluate every N steps and at each epoch end; 0: epoch ends only (default: 500).")
+    Integer evalEvery;
+
+    @Option(names = "--checkpoint-every", description = "Write a resumable checkpoint every N steps; 0: at evaluations (default: 0).")
+    Integer checkpointEvery;
+
+    @Option(names = "--max-length", description = "Truncate sentences to N tokens (default: 128).")
+    Integer maxLength;
+
+    @Option(names = "--train-samples", description = "Train on a seeded subset of N examples; 0: all (default: 0).")
+    Integer trainSamples;
+
+    @Option(names = "--seed", description = "Seed for subset, order, initialisation and dropout (default: 42).")
+    Long seed;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory holding glue-sst2/train.tsv and dev.tsv.")
+    Path dataDirectory;
+
+    @Option(names = "--train-file", paramLabel = "TSV", description = "Labelled TSV (sentence, label) to train on instead of SST-2's train split.")
+    Path trainFile;
+
+    @Option(names = "--dev-file", paramLabel = "TSV", description = "Labelled TSV to evaluate on instead of SST-2's dev split.")
+    Path devFile;
+
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run directory (default: runs/METHOD-TIMESTAMP).")
+    Path out;
+
+    @Option(names = "--json-summary", paramLabel = "FILE", description = "Also write the final summary as JSON to FILE.")
+    Path jsonSummary;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingConfig requested = merge(configFile == null ? TrainingConfig.forMethod(null) : readConfig(configFile));
+        AdapterRegistry registry = AdapterRegistry.standard();
+        PrintWriter stdout = spec.commandLine().getOut();
+        var err = System.err;
+        err.println("preparing: model, data and tokenization...");
+        Experiment experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
+        TrainingConfig config = experiment.config();
+        Path runPath = out != null ? out : Path.of("runs", config.method() + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        RunDirectory runDirectory = RunDirectory.open(runPath, config);
+        err.printf(Locale.ROOT, "run directory: %s%n", runPath);
+        TrainingSummary summary;
+        try (NDManager manager = NDManager.newBaseManager();
+                AdaptedModel adapted = experiment.buildModel(manager)) {
+            Trainer trainer = new Trainer(adapted, config, experiment.train(), experiment.dev(), runDirectory,
+                    new ProgressBar(err, System.console() != null));
+            summary = trainer.run(() -> false);
+        }
+        printSummary(stdout, summary, runPath);
+        if (jsonSummary != null) {
+            Path parent = jsonSummary.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonSummary.toFile(), summary);
+        }
+        return 0;
+    }
+
+    static TrainingConfig readConfig(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("experiment file " + file + " does not exist");
+        }
+        try {
+            return YAML.readValue(file.toFile(), TrainingConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(file + ": unknown field '" + e.getPropertyName() + "'; valid fields: "
+                    + String.join(", ", Arrays.stream(TrainingConfig.class.getRecordComponents()).map(c -> c.getName()).toList()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is not a valid experiment file: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private TrainingConfig merge(TrainingConfig file) {
+        return new TrainingConfig(
+                pick(model, file.model()), pick(method, file.method()), pick(rank, file.rank()), pick(alpha, file.alpha()),
+                pick(dropout, file.dropout()), pick(targets, file.targets()), pick(tailMode, file.tailMode()),
+                pick(learningRate, file.learningRate()), pick(batchSize, file.batchSize()), pick(epochs, file.epochs()),
+                pick(maxSteps, file.maxSteps()), pick(warmupRatio, file.warmupRatio()), pick(weightDecay, file.weightDecay()),
+                file.gradientClip(), pick(evalEvery, file.evalEvery()), pick(checkpointEvery, file.checkpointEvery()),
+                pick(maxLength, file.maxLength()), pick(trainSamples, file.trainSamples()), file.evalBatchSize(),
+                pick(seed, file.seed()), file.dataset(),
+                pick(trainFile == null ? null : trainFile.toString(), file.trainFile()),
+                pick(devFile == null ? null : devFile.toString(), file.devFile()));
+    }
+
+    private static <T> T pick(T flag, T fromFile) {
+        return flag != null ? flag : fromFile;
+    }
+
+    static void printSummary(PrintWriter out, TrainingSummary s, Path runPath) {
+        out.printf(Locale.ROOT, "%n%s on %s: %s after %d steps%n", s.method(), s.model(), s.outcome(), s.steps());
+        if (s.finalEvaluation() != null) {
+            out.printf(Locale.ROOT, "  final dev accuracy %.2f%%  macro-F1 %.4f  loss %.4f  (%d examples)%n",
+                    100 * s.finalEvaluation().accuracy(), s.finalEvaluation().macroF1(), s.finalEvaluation().loss(),
+                    s.finalEvaluation().examples());
+        }
+        out.printf(Locale.ROOT, "  best dev accuracy  %.2f%% at step %d%n", 100 * s.bestAccuracy(), s.bestStep());
+        out.printf(Locale.ROOT, "  trainable parameters: adapter %,d + head %,d of %,d%n", s.adapterParameters(),
+                s.headParameters(), s.totalParameters());
+        out.printf(Locale.ROOT, "  wall time %s, %.1f samples/s%n", ProgressBar.duration(s.wallSeconds()), s.samplesPerSecond());
+        out.printf(Locale.ROOT, "  run directory %s%n", runPath);
+        out.flush();
+    }
+}

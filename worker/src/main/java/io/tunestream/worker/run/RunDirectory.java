@@ -1,0 +1,155 @@
+package io.tunestream.worker.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunestream.worker.train.EvalMetrics;
+import io.tunestream.worker.train.StepMetrics;
+import io.tunestream.worker.train.TrainingConfig;
+import io.tunestream.worker.train.TrainingListener;
+import io.tunestream.worker.train.TrainingSummary;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * A run's files:
+ *
+ * <pre>
+ * config.json              the resolved experiment
+ * metrics.jsonl            one JSON object per training step ("type": "step") and per evaluation ("type": "eval")
+ * checkpoints/latest/      resumable: trainable parameters, optimizer moments, state
+ * checkpoints/best/        the trainable parameters at the best dev accuracy
+ * summary.json             the outcome, once the run ends
+ * </pre>
+ *
+ * Opening an existing directory with a different config is refused, so a resume never mixes two experiments.
+ */
+public final class RunDirectory implements TrainingListener {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path root;
+
+    private RunDirectory(Path root) {
+        this.root = root;
+    }
+
+    /** Creates the directory for {@code config}, or reopens it if it holds the same config. */
+    public static RunDirectory open(Path root, TrainingConfig config) {
+        try {
+            Files.createDirectories(root);
+            Path configFile = root.resolve("config.json");
+            if (Files.exists(configFile)) {
+                TrainingConfig existing = JSON.readValue(configFile.toFile(), TrainingConfig.class);
+                if (!existing.equals(config)) {
+                    throw new IllegalArgumentException("run directory " + root + " holds another experiment ("
+                            + configFile + "); choose a new --out directory or repeat the same config to resume");
+                }
+            } else {
+                JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
+            }
+            return new RunDirectory(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare run directory " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An existing run directory, for eval and export. */
+    public static RunDirectory existing(Path root) {
+        if (!Files.isRegularFile(root.resolve("config.json"))) {
+            throw new IllegalArgumentException(root + " is not a run directory: it has no config.json");
+        }
+        return new RunDirectory(root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public TrainingConfig config() {
+        try {
+            return JSON.readValue(root.resolve("config.json").toFile(), TrainingConfig.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + root.resolve("config.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path latestCheckpoint() {
+        return root.resolve("checkpoints").resolve("latest");
+    }
+
+    public Path bestCheckpoint() {
+        return root.resolve("checkpoints").resolve("best");
+    }
+
+    public Path metricsFile() {
+        return root.resolve("metrics.jsonl");
+    }
+
+    public Path summaryFile() {
+        return root.resolve("summary.json");
+    }
+
+    /** Drops metric lines after {@code step}: a resumed run repeats those steps and logs them again. */
+    public void truncateMetricsAfter(long step) {
+        Path file = metricsFile();
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            List<String> kept = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                    .filter(line -> !line.isBlank())
+                    .filter(line -> {
+                        try {
+                            return JSON.readTree(line).path("step").asLong() <= step;
+                        } catch (IOException e) {
+                            return false; // a line cut short by a crash
+                        }
+                    })
+                    .toList();
+            Files.write(file, kept, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onStep(StepMetrics metrics) {
+        ObjectNode line = JSON.valueToTree(metrics);
+        append(line.put("type", "step"));
+    }
+
+    @Override
+    public void onEvaluation(EvalMetrics metrics) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("type", "eval").put("step", metrics.step()).put("epoch", metrics.epoch())
+                .put("accuracy", metrics.result().accuracy()).put("f1", metrics.result().macroF1())
+                .put("loss", metrics.result().loss()).put("examples", metrics.result().examples())
+                .put("best", metrics.best());
+        append(line);
+    }
+
+    public void writeSummary(TrainingSummary summary) {
+        try {
+            JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(summaryFile().toFile(), summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + summaryFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void append(ObjectNode line) {
+        try (BufferedWriter writer = Files.newBufferedWriter(metricsFile(), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            writer.write(JSON.writeValueAsString(line));
+            writer.newLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + metricsFile() + ": " + e.getMessage(), e);
+        }
+    }
+}

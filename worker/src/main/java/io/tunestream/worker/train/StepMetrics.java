@@ -1,0 +1,29 @@
+package io.tunestream.worker.train;
+
+/**
+ * What one optimizer step measured; streamed for every step.
+ *
+ * @param step 1-based index of the step just taken
+ * @param totalSteps steps the run will take
+ * @param epoch 0-based epoch of the step
+ * @param loss training loss of the batch
+ * @param learningRate learning rate the step used
+ * @param gradientNorm global gradient norm before clipping
+ * @param samplesPerSecond examples of this step over its wall time
+ * @param tokensPerSecond real (unpadded) tokens of this step over its wall time
+ * @param stepMillis wall time of the step: forward, backward, clipping, update
+ * @param batchSize examples in the batch
+ * @param paddedTokens tokens computed (batch size times the longest sentence)
+ */
+public record StepMetrics(
+        long step,
+        long totalSteps,
+        int epoch,
+        double loss,
+        double learningRate,
+        double gradientNorm,
+        double samplesPerSecond,
+        double tokensPerSecond,
+        double stepMillis,
+        int batchSize,
+        long paddedTokens) {}

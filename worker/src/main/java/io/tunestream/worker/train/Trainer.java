@@ -1,0 +1,187 @@
+package io.tunestream.worker.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.GradientCollector;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.adapter.ParameterCounts;
+import io.tunestream.worker.checkpoint.AdapterCheckpoint;
+import io.tunestream.worker.checkpoint.TrainingCheckpoint;
+import io.tunestream.worker.data.BatchPlan;
+import io.tunestream.worker.data.EncodedDataset;
+import io.tunestream.worker.model.StepScope;
+import io.tunestream.worker.model.TokenBatch;
+import io.tunestream.worker.run.RunDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Fine-tunes one {@link AdaptedModel}: one readable loop in a fixed order (learning rate, forward/backward/step, log,
+ * evaluate and checkpoint, stop check), resumable at any step.
+ *
+ * <p>A run stopped and resumed reproduces the uninterrupted run exactly: the batch order is a function of (seed,
+ * epoch), the learning rate a function of the step, the dropout masks come from the engine generator reseeded from
+ * (seed, step) before every step, and the checkpoint holds the trainable parameters and the optimizer moments.
+ */
+public final class Trainer {
+
+    private final AdaptedModel model;
+    private final TrainingConfig config;
+    private final EncodedDataset train;
+    private final EncodedDataset dev;
+    private final RunDirectory runDirectory;
+    private final TrainingListener listener;
+
+    public Trainer(AdaptedModel model, TrainingConfig config, EncodedDataset train, EncodedDataset dev,
+            RunDirectory runDirectory, TrainingListener listener) {
+        this.model = model;
+        this.config = config;
+        this.train = train;
+        this.dev = dev;
+        this.runDirectory = runDirectory;
+        this.listener = TrainingListener.all(runDirectory, listener);
+    }
+
+    /** Steps in one epoch: every training example once, the last batch possibly smaller. */
+    public static long batchesPerEpoch(int examples, int batchSize) {
+        return (examples + batchSize - 1) / batchSize;
+    }
+
+    /** Steps the run takes: all epochs, capped by {@code maxSteps} when set. */
+    public long totalSteps() {
+        long all = config.epochs() * batchesPerEpoch(train.size(), config.batchSize());
+        return config.maxSteps() > 0 ? Math.min(all, config.maxSteps()) : all;
+    }
+
+    /**
+     * Trains from the run directory's latest checkpoint (or from the start) until the last step or until
+     * {@code stopRequested} answers true after a step; a stopped run is checkpointed and can be resumed.
+     */
+    public TrainingSummary run(BooleanSupplier stopRequested) {
+        long totalSteps = totalSteps();
+        long perEpoch = batchesPerEpoch(train.size(), config.batchSize());
+        LearningRateSchedule schedule = LearningRateSchedule.of(config.learningRate(), config.warmupRatio(), totalSteps);
+        try (AdamW optimizer = new AdamW(model.trainableParameters(), config.weightDecay(), model.manager())) {
+            TrainingState state = TrainingCheckpoint.find(runDirectory.latestCheckpoint())
+                    .map(dir -> TrainingCheckpoint.load(dir, model, optimizer))
+                    .orElse(TrainingState.initial());
+            runDirectory.truncateMetricsAfter(state.step());
+            listener.onStart(state.step(), totalSteps, train.size());
+            double stepSeconds = 0;
+            long examplesThisAttempt = 0;
+            EvaluationResult lastEvaluation = null;
+            List<int[]> plan = List.of();
+            int planEpoch = -1;
+            for (long step = state.step(); step < totalSteps; step++) {
+                int epoch = (int) (step / perEpoch);
+                if (epoch != planEpoch) {
+                    plan = BatchPlan.training(train, config.batchSize(), config.seed(), epoch);
+                    planEpoch = epoch;
+                }
+                int[] batch = plan.get((int) (step % perEpoch));
+                StepMetrics metrics = step(optimizer, batch, schedule.at(step), step, totalSteps, epoch);
+                stepSeconds += metrics.stepMillis() / 1000;
+                examplesThisAttempt += batch.length;
+                state = new TrainingState(step + 1, state.bestAccuracy(), state.bestStep(),
+                        state.trainingSeconds() + metrics.stepMillis() / 1000, state.examplesSeen() + batch.length);
+                listener.onStep(metrics);
+
+                long done = step + 1;
+                boolean epochEnd = done % perEpoch == 0 || done == totalSteps;
+                if (epochEnd || (config.evalEvery() > 0 && done % config.evalEvery() == 0)) {
+                    long started = System.nanoTime();
+                    lastEvaluation = Evaluator.evaluate(model, dev, config.evalBatchSize());
+                    boolean best = lastEvaluation.accuracy() > state.bestAccuracy();
+                    state = new TrainingState(done, best ? lastEvaluation.accuracy() : state.bestAccuracy(),
+                            best ? done : state.bestStep(), state.trainingSeconds() + (System.nanoTime() - started) / 1e9,
+                            state.examplesSeen());
+                    if (best) {
+                        saveBest();
+                    }
+                    listener.onEvaluation(new EvalMetrics(done, epoch, lastEvaluation, best));
+                    checkpoint(optimizer, state);
+                } else if (config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0) {
+                    checkpoint(optimizer, state);
+                }
+                if (done < totalSteps && stopRequested.getAsBoolean()) {
+                    if (!epochEnd) {
+                        checkpoint(optimizer, state);
+                    }
+                    return summary("stopped", state, lastEvaluation, examplesThisAttempt, stepSeconds);
+                }
+            }
+            if (lastEvaluation == null) {
+                lastEvaluation = Evaluator.evaluate(model, dev, config.evalBatchSize());
+            }
+            TrainingSummary summary = summary("completed", state, lastEvaluation, examplesThisAttempt, stepSeconds);
+            runDirectory.writeSummary(summary);
+            return summary;
+        }
+    }
+
+    private StepMetrics step(AdamW optimizer, int[] batch, double learningRate, long step, long totalSteps, int epoch) {
+        long started = System.nanoTime();
+        // dropout masks as a function of (seed, step): a resumed run draws the same masks
+        Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
+        try (StepScope scope = model.openStep()) {
+            List<long[]> ids = new ArrayList<>(batch.length);
+            long[] labels = new long[batch.length];
+            long realTokens = 0;
+            int longest = 0;
+            for (int i = 0; i < batch.length; i++) {
+                long[] sequence = train.tokenIds(batch[i]);
+                ids.add(sequence);
+                labels[i] = train.label(batch[i]);
+                realTokens += sequence.length;
+                longest = Math.max(longest, sequence.length);
+            }
+            NDList inputs = TokenBatch.of(scope.manager(), ids);
+            NDArray labelArray = scope.manager().create(labels);
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
+                collector.backward(value);
+                loss = value.getFloat();
+            }
+            double gradientNorm = optimizer.clipGradients(scope, config.gradientClip());
+            optimizer.step(scope, learningRate);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new StepMetrics(step + 1, totalSteps, epoch, loss, learningRate, gradientNorm,
+                    batch.length / seconds, realTokens / seconds, seconds * 1000, batch.length, (long) longest * batch.length);
+        }
+    }
+
+    private void checkpoint(AdamW optimizer, TrainingState state) {
+        TrainingCheckpoint.save(runDirectory.latestCheckpoint(), model, optimizer, state);
+        listener.onCheckpoint(state.step());
+    }
+
+    private void saveBest() {
+        try {
+            Files.createDirectories(runDirectory.bestCheckpoint());
+            AdapterCheckpoint.save(model, runDirectory.bestCheckpoint().resolve("adapter.safetensors"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the best checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    private TrainingSummary summary(String outcome, TrainingState state, EvaluationResult last, long examples, double stepSeconds) {
+        ParameterCounts counts = model.parameterCounts();
+        return new TrainingSummary(config.model(), config.method(), outcome, state.step(), last,
+                state.bestAccuracy(), state.bestStep(), counts.adapter(), counts.head(), counts.total(),
+                state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size());
+    }
+
+    /** The best checkpoint's adapter file, if the run has evaluated at least once. */
+    public static Optional<Path> bestAdapter(RunDirectory runDirectory) {
+        Path file = runDirectory.bestCheckpoint().resolve("adapter.safetensors");
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+}

@@ -1,0 +1,154 @@
+package io.tunestream.worker.train;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.tunestream.worker.adapter.AdapterMethod;
+import io.tunestream.worker.adapter.AdapterOptions;
+import io.tunestream.worker.adapter.TailMode;
+import io.tunestream.worker.model.TargetModule;
+import io.tunestream.worker.model.source.ModelReference;
+import java.util.List;
+
+/**
+ * One experiment, as a user writes it (CLI flags or a YAML/JSON file) and as a run directory records it. Absent
+ * values take the method's defaults when the config is {@link #resolve resolved}; every value is checked here, so a
+ * bad config fails before any model is built, with a message naming the field.
+ *
+ * @param model model reference ({@link ModelReference})
+ * @param method method id
+ * @param rank adapter rank
+ * @param alpha adapter scale numerator; null: twice the rank
+ * @param dropout adapter dropout; null: the method's default
+ * @param targets projections to patch
+ * @param tailMode {@code salt_edora}: free or polar
+ * @param learningRate peak learning rate; null: the method's default
+ * @param batchSize training batch size
+ * @param epochs passes over the training set
+ * @param maxSteps stop after this many optimizer steps; 0: no limit
+ * @param warmupRatio share of the steps spent warming up linearly, then linear decay to zero
+ * @param weightDecay AdamW decay, not applied to biases and LayerNorm
+ * @param gradientClip maximum global gradient norm; 0: no clipping
+ * @param evalEvery evaluate (and keep the best checkpoint) every this many steps, and at each epoch end; 0: epoch ends only
+ * @param checkpointEvery write a resumable checkpoint every this many steps; 0: at evaluations only
+ * @param maxLength truncate sentences to this many tokens
+ * @param trainSamples use a seeded subset of this many training examples; 0: all
+ * @param evalBatchSize batch size for evaluation
+ * @param seed seed for the subset, shuffling, initialisation and dropout
+ * @param dataset named dataset; its train and dev files
+ * @param trainFile a labelled TSV that replaces the dataset's train split
+ * @param devFile a labelled TSV that replaces the dataset's dev split
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record TrainingConfig(
+        String model,
+        String method,
+        Integer rank,
+        Double alpha,
+        Double dropout,
+        List<String> targets,
+        String tailMode,
+        Double learningRate,
+        Integer batchSize,
+        Integer epochs,
+        Integer maxSteps,
+        Double warmupRatio,
+        Double weightDecay,
+        Double gradientClip,
+        Integer evalEvery,
+        Integer checkpointEvery,
+        Integer maxLength,
+        Integer trainSamples,
+        Integer evalBatchSize,
+        Long seed,
+        String dataset,
+        String trainFile,
+        String devFile) {
+
+    /** A config with only the method set; everything else at its default. */
+    public static TrainingConfig forMethod(String method) {
+        return new TrainingConfig(null, method, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * Fills every absent value with its default and checks every value.
+     *
+     * @throws IllegalArgumentException naming the first bad field and what would be valid
+     */
+    public TrainingConfig resolve(AdapterMethod adapterMethod) {
+        int r = orDefault(rank, AdapterOptions.DEFAULT_RANK);
+        TrainingConfig resolved = new TrainingConfig(
+                ModelReference.parse(orDefault(model, ModelReference.DEFAULT)).text(),
+                adapterMethod.id(),
+                r,
+                orDefault(alpha, 2.0 * r),
+                orDefault(dropout, adapterMethod.defaultDropout()),
+                targets == null || targets.isEmpty() ? TargetModule.DEFAULT.stream().map(TargetModule::id).toList() : targets,
+                TailMode.fromId(orDefault(tailMode, "free")).id(),
+                orDefault(learningRate, adapterMethod.defaultLearningRate()),
+                orDefault(batchSize, 32),
+                orDefault(epochs, 1),
+                orDefault(maxSteps, 0),
+                orDefault(warmupRatio, 0.06),
+                orDefault(weightDecay, 0.01),
+                orDefault(gradientClip, 1.0),
+                orDefault(evalEvery, 500),
+                orDefault(checkpointEvery, 0),
+                orDefault(maxLength, 128),
+                orDefault(trainSamples, 0),
+                orDefault(evalBatchSize, 64),
+                orDefault(seed, 42L),
+                orDefault(dataset, "glue-sst2"),
+                trainFile,
+                devFile);
+        resolved.check();
+        resolved.adapterOptions();
+        return resolved;
+    }
+
+    private void check() {
+        positive("learningRate", learningRate);
+        atLeast("batchSize", batchSize, 1);
+        atLeast("epochs", epochs, 1);
+        atLeast("maxSteps", maxSteps, 0);
+        if (!(warmupRatio >= 0 && warmupRatio < 1)) {
+            throw new IllegalArgumentException("warmupRatio must be in [0, 1), got " + warmupRatio);
+        }
+        if (!(weightDecay >= 0)) {
+            throw new IllegalArgumentException("weightDecay must be non-negative, got " + weightDecay);
+        }
+        if (!(gradientClip >= 0)) {
+            throw new IllegalArgumentException("gradientClip must be non-negative (0 disables clipping), got " + gradientClip);
+        }
+        atLeast("evalEvery", evalEvery, 0);
+        atLeast("checkpointEvery", checkpointEvery, 0);
+        atLeast("maxLength", maxLength, 3);
+        if (maxLength > 512) {
+            throw new IllegalArgumentException("maxLength must be at most 512 (BERT's positions), got " + maxLength);
+        }
+        atLeast("trainSamples", trainSamples, 0);
+        atLeast("evalBatchSize", evalBatchSize, 1);
+    }
+
+    /** The adapter options this config describes (valid only after {@link #resolve}). */
+    public AdapterOptions adapterOptions() {
+        return new AdapterOptions(rank, alpha, dropout, TargetModule.parseList(String.join(",", targets)), TailMode.fromId(tailMode));
+    }
+
+    private static void positive(String field, Double value) {
+        if (value == null || !(value > 0) || value.isInfinite()) {
+            throw new IllegalArgumentException(field + " must be a positive number, got " + value);
+        }
+    }
+
+    private static void atLeast(String field, Integer value, int minimum) {
+        if (value == null || value < minimum) {
+            throw new IllegalArgumentException(field + " must be at least " + minimum + ", got " + value);
+        }
+    }
+
+    private static <T> T orDefault(T value, T fallback) {
+        return value == null ? fallback : value;
+    }
+}

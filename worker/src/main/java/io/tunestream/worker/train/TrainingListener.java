@@ -1,0 +1,46 @@
+package io.tunestream.worker.train;
+
+/** Receives a run's progress: the CLI draws a progress bar from it, the run directory logs it, the worker streams it. */
+public interface TrainingListener {
+
+    default void onStart(long startStep, long totalSteps, int trainExamples) {}
+
+    default void onStep(StepMetrics metrics) {}
+
+    default void onEvaluation(EvalMetrics metrics) {}
+
+    default void onCheckpoint(long step) {}
+
+    /** Combines listeners; each sees every event in order. */
+    static TrainingListener all(TrainingListener... listeners) {
+        return new TrainingListener() {
+            @Override
+            public void onStart(long startStep, long totalSteps, int trainExamples) {
+                for (TrainingListener l : listeners) {
+                    l.onStart(startStep, totalSteps, trainExamples);
+                }
+            }
+
+            @Override
+            public void onStep(StepMetrics metrics) {
+                for (TrainingListener l : listeners) {
+                    l.onStep(metrics);
+                }
+            }
+
+            @Override
+            public void onEvaluation(EvalMetrics metrics) {
+                for (TrainingListener l : listeners) {
+                    l.onEvaluation(metrics);
+                }
+            }
+
+            @Override
+            public void onCheckpoint(long step) {
+                for (TrainingListener l : listeners) {
+                    l.onCheckpoint(step);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,33 @@
+package io.tunestream.worker.train;
+
+/**
+ * The outcome of a run, written as {@code summary.json} and reported by the CLI and the worker.
+ *
+ * @param model model reference
+ * @param method method id
+ * @param outcome {@code completed} or {@code stopped} (stopped on request; resumable from its checkpoint)
+ * @param steps optimizer steps taken
+ * @param finalEvaluation dev metrics at the last step
+ * @param bestAccuracy best dev accuracy over the run's evaluations
+ * @param bestStep step of the best evaluation
+ * @param adapterParameters trainable parameters outside the head
+ * @param headParameters trainable parameters of the head
+ * @param totalParameters all parameters of the model
+ * @param wallSeconds training and evaluation time, across resumed attempts
+ * @param samplesPerSecond training examples per second of training-step time
+ * @param trainExamples training examples per epoch
+ */
+public record TrainingSummary(
+        String model,
+        String method,
+        String outcome,
+        long steps,
+        EvaluationResult finalEvaluation,
+        double bestAccuracy,
+        long bestStep,
+        long adapterParameters,
+        long headParameters,
+        long totalParameters,
+        double wallSeconds,
+        double samplesPerSecond,
+        int trainExamples) {}
