@@ -60,7 +60,7 @@ public final class BertEncoder extends ModelBlock {
         }
         // (B, T) of 1/0 -> (B, 1, 1, T) of 0/MASKED_SCORE, broadcast over heads and query positions.
         NDArray additiveMask =
-                mask.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED_SCORE).expandDims(1).expandDims(1);
+                NdArrays.scale(mask.toType(DataType.FLOAT32, false).sub(1f), -MASKED_SCORE).expandDims(1).expandDims(1);
         NDArray hidden = embeddings.forward(store, new NDList(ids, typeIds), training).singletonOrThrow();
         for (BertLayer layer : layers) {
             hidden = layer.forward(store, new NDList(hidden, additiveMask), training).singletonOrThrow();

@@ -75,7 +75,7 @@ public final class BertLayer extends ModelBlock {
         NDArray h = attentionOutput.residual(store, context, x, training);
         NDArray inner = apply(intermediate, store, h, training);
         // erf GELU, as BERT's "gelu" activation: x * 0.5 * (1 + erf(x / sqrt(2)))
-        NDArray activated = inner.mul(INV_SQRT2).erf().add(1f).mul(inner).mul(0.5f);
+        NDArray activated = NdArrays.scale(NdArrays.scale(inner, INV_SQRT2).erf().add(1f).mul(inner), 0.5);
         return new NDList(output.residual(store, activated, h, training));
     }
 

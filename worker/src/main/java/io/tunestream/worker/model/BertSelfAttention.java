@@ -49,7 +49,7 @@ public final class BertSelfAttention extends ModelBlock {
         NDArray q = splitHeads(apply(query, store, hidden, training), batch, length);
         NDArray k = splitHeads(apply(key, store, hidden, training), batch, length);
         NDArray v = splitHeads(apply(value, store, hidden, training), batch, length);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize)).add(additiveMask);
+        NDArray scores = NdArrays.scale(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headSize)).add(additiveMask);
         NDArray probabilities = Dropout.dropout(scores.softmax(-1), dropout, training).singletonOrThrow();
         NDArray context = probabilities.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headSize);
         return new NDList(context);

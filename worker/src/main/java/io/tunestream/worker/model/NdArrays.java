@@ -2,6 +2,7 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 
 /** Small array helpers the engine does not offer in the form the model needs. */
@@ -30,6 +31,17 @@ public final class NdArrays {
         try (GradMode off = GradMode.disabled()) {
             target.set(FloatBuffer.wrap(values));
         }
+    }
+
+    /**
+     * {@code x * factor}, safe under autograd. DJL's {@code NDArray.mul(Number)} wraps the scalar in a tensor over a
+     * Java direct buffer and closes that wrapper right away; autograd keeps the tensor for the backward pass, and once
+     * the garbage collector frees the buffer the backward reads freed memory (NaN gradients at random steps). A
+     * scalar made by {@code full} lives in memory that libtorch owns and reference-counts. Use this, never
+     * {@code mul(Number)} or {@code div(Number)}, on anything that needs a gradient.
+     */
+    public static NDArray scale(NDArray x, double factor) {
+        return x.mul(x.getManager().full(new Shape(), (float) factor, x.getDataType()));
     }
 
     /** L2 norm of each row of a (rows, cols) matrix, as a (rows, 1) column. */

@@ -8,6 +8,7 @@ import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
 import io.tunestream.worker.adapter.WeightDecomposition;
 import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.model.NdArrays;
 
 /**
  * {@code y = b + (m / n) * (x W^T + (alpha/r) (dropout(x) A^T) B^T)} with {@code n = ||W + (alpha/r) B A||_row}
@@ -38,15 +39,15 @@ public final class DoraLinear extends AdaptedProjection {
         NDArray bValue = value(store, b, x, training);
         NDArray down = Linear.linear(adapterInput(x, training), aValue, null).singletonOrThrow();
         NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
-                .add(Linear.linear(down, bValue, null).singletonOrThrow().mul(scaling));
-        NDArray updated = w.add(bValue.matMul(aValue).mul(scaling));
+                .add(NdArrays.scale(Linear.linear(down, bValue, null).singletonOrThrow(), scaling));
+        NDArray updated = w.add(NdArrays.scale(bValue.matMul(aValue), scaling));
         return WeightDecomposition.output(
                 directional, value(store, magnitude, x, training), updated, value(store, base.bias(), x, training));
     }
 
     @Override
     protected NDArray effectiveWeight() {
-        NDArray updated = base.weight().getArray().add(b.getArray().matMul(a.getArray()).mul(scaling));
+        NDArray updated = base.weight().getArray().add(NdArrays.scale(b.getArray().matMul(a.getArray()), scaling));
         return WeightDecomposition.merged(magnitude.getArray(), updated);
     }
 }

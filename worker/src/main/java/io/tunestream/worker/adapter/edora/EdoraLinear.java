@@ -10,6 +10,7 @@ import io.tunestream.worker.adapter.SingularBlock;
 import io.tunestream.worker.adapter.WeightDecomposition;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.model.NdArrays;
 import java.util.List;
 
 /**
@@ -54,7 +55,7 @@ public final class EdoraLinear extends AdaptedProjection {
         NDArray low = Linear.linear(Linear.linear(adapterInput(x, training), down, null).singletonOrThrow(), coreValue, null)
                 .singletonOrThrow();
         NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
-                .add(Linear.linear(low, up, null).singletonOrThrow().mul(scaling));
+                .add(NdArrays.scale(Linear.linear(low, up, null).singletonOrThrow(), scaling));
         NDArray updated = w.add(weightChange(coreValue));
         return WeightDecomposition.output(
                 directional, value(store, magnitude, x, training), updated, value(store, base.bias(), x, training));
@@ -62,7 +63,7 @@ public final class EdoraLinear extends AdaptedProjection {
 
     /** (alpha/r) B R A, shape (out, in). */
     private NDArray weightChange(NDArray coreValue) {
-        return up.matMul(coreValue).matMul(down).mul(scaling);
+        return NdArrays.scale(up.matMul(coreValue).matMul(down), scaling);
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
 import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.model.NdArrays;
 
 /**
  * {@code y = x W^T + b + (alpha/r) (dropout(x) A^T) B^T} (LoRA paper sec. 4.1; PEFT {@code lora/layer.py}).
@@ -30,11 +31,11 @@ public final class LoraLinear extends AdaptedProjection {
     protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
         NDArray down = Linear.linear(adapterInput(x, training), value(store, a, x, training), null).singletonOrThrow();
         NDArray up = Linear.linear(down, value(store, b, x, training), null).singletonOrThrow();
-        return frozenOutput(store, x, training).add(up.mul(scaling));
+        return frozenOutput(store, x, training).add(NdArrays.scale(up, scaling));
     }
 
     @Override
     protected NDArray effectiveWeight() {
-        return base.weight().getArray().add(b.getArray().matMul(a.getArray()).mul(scaling));
+        return base.weight().getArray().add(NdArrays.scale(b.getArray().matMul(a.getArray()), scaling));
     }
 }

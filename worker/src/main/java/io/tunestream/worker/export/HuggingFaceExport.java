@@ -1,0 +1,85 @@
+package io.tunestream.worker.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.model.BertConfig;
+import io.tunestream.worker.model.TokenizerSource;
+import io.tunestream.worker.tensor.HostTensor;
+import io.tunestream.worker.tensor.Safetensors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes a trained model as a HuggingFace {@code BertForSequenceClassification} directory: {@code config.json},
+ * {@code model.safetensors} with the adapters merged into plain weights under HuggingFace's names ({@code bert.*},
+ * {@code classifier.*}), and the tokenizer ({@code tokenizer.json} without the fixed padding the default model's
+ * file carries, plus {@code tokenizer_config.json}).
+ */
+public final class HuggingFaceExport {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HuggingFaceExport() {}
+
+    /** Merges the model's adapters (in place) and writes the directory. */
+    public static void write(AdaptedModel model, TokenizerSource tokenizer, int maxLength, Path directory) throws IOException {
+        Files.createDirectories(directory);
+        model.mergeAdapters();
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        model.parameters().forEach((name, parameter) -> {
+            String exported = name.startsWith("classifier.") ? name : "bert." + name;
+            tensors.put(exported, HostTensor.of(parameter.getArray()));
+        });
+        Safetensors.write(directory.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        JSON.writerWithDefaultPrettyPrinter().writeValue(directory.resolve("config.json").toFile(), config(model.classifier().config()));
+        writeTokenizer(tokenizer, maxLength, directory);
+    }
+
+    static ObjectNode config(BertConfig c) {
+        ObjectNode node = JSON.createObjectNode();
+        node.putArray("architectures").add("BertForSequenceClassification");
+        node.put("model_type", "bert");
+        node.put("vocab_size", c.vocabSize());
+        node.put("hidden_size", c.hiddenSize());
+        node.put("num_hidden_layers", c.layerCount());
+        node.put("num_attention_heads", c.headCount());
+        node.put("intermediate_size", c.intermediateSize());
+        node.put("hidden_act", "gelu");
+        node.put("hidden_dropout_prob", c.hiddenDropout());
+        node.put("attention_probs_dropout_prob", c.attentionDropout());
+        node.put("max_position_embeddings", c.maxPositions());
+        node.put("type_vocab_size", c.typeVocabSize());
+        node.put("initializer_range", 0.02);
+        node.put("layer_norm_eps", c.layerNormEps());
+        node.put("pad_token_id", 0);
+        node.put("position_embedding_type", "absolute");
+        node.put("problem_type", "single_label_classification");
+        node.putObject("id2label").put("0", "negative").put("1", "positive");
+        node.putObject("label2id").put("negative", 0).put("positive", 1);
+        node.put("torch_dtype", "float32");
+        return node;
+    }
+
+    private static void writeTokenizer(TokenizerSource tokenizer, int maxLength, Path directory) throws IOException {
+        ObjectNode json;
+        try (InputStream in = tokenizer.open()) {
+            json = (ObjectNode) JSON.readTree(in);
+        }
+        // the default model's file pads every input to 128: exported models pad as their user asks
+        json.putNull("padding");
+        json.putNull("truncation");
+        JSON.writeValue(directory.resolve("tokenizer.json").toFile(), json);
+        ObjectNode config = JSON.createObjectNode();
+        config.put("tokenizer_class", "BertTokenizerFast");
+        config.put("do_lower_case", true);
+        config.put("model_max_length", maxLength);
+        config.put("cls_token", "[CLS]").put("sep_token", "[SEP]").put("pad_token", "[PAD]")
+                .put("unk_token", "[UNK]").put("mask_token", "[MASK]");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(directory.resolve("tokenizer_config.json").toFile(), config);
+    }
+}
