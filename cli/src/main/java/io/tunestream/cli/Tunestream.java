@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tunestream 0.1.0",
         description = "Parameter-efficient fine-tuning experiments for BERT-family encoders.",
-        subcommands = {MethodsCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            MethodsCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, ReportCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Tunestream {
 
     public static void main(String[] args) {
