@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning experiments for BERT-family encoders.",
         subcommands = {
             MethodsCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, ReportCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Tunestream {
