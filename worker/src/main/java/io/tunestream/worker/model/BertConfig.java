@@ -63,6 +63,12 @@ public record BertConfig(
         return new BertConfig(30522, 32, 2, 4, 64, 128, 2, 1e-12f, 0.1f, 0.1f, 2);
     }
 
+    /** The same shape with other dropout rates (0, 0 for a deterministic benchmark against a dropout-free peer). */
+    public BertConfig withDropout(float hidden, float attention) {
+        return new BertConfig(vocabSize, hiddenSize, layerCount, headCount, intermediateSize, maxPositions, typeVocabSize,
+                layerNormEps, hidden, attention, labelCount);
+    }
+
     /** Width of one attention head. */
     public int headSize() {
         return hiddenSize / headCount;

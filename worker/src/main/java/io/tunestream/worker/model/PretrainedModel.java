@@ -35,6 +35,15 @@ public record PretrainedModel(
         this(reference, config, weights, tokenizer, new SvdCache());
     }
 
+    /** The same weights (and SVD cache) under another configuration of the same shape, such as other dropout rates. */
+    public PretrainedModel withConfig(BertConfig other) {
+        if (other.hiddenSize() != config.hiddenSize() || other.layerCount() != config.layerCount()
+                || other.intermediateSize() != config.intermediateSize() || other.vocabSize() != config.vocabSize()) {
+            throw new IllegalArgumentException("a configuration of another shape does not fit these weights");
+        }
+        return new PretrainedModel(reference, other, weights, tokenizer, svds);
+    }
+
     /** A fresh classifier with every backbone parameter frozen and a trainable head. */
     public BertClassifier instantiate(NDManager manager, long seed) {
         return new BertClassifier(new WeightSource(manager, weights, seed), config);

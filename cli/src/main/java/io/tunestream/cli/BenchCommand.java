@@ -1,0 +1,143 @@
+package io.tunestream.cli;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.worker.adapter.AdapterMethod;
+import io.tunestream.worker.adapter.AdapterOptions;
+import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.bench.FlopCount;
+import io.tunestream.worker.bench.TrainingBenchmark;
+import io.tunestream.worker.data.BatchPlan;
+import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.data.EncodedDataset;
+import io.tunestream.worker.data.TsvDataset;
+import io.tunestream.worker.model.BertConfig;
+import io.tunestream.worker.model.PretrainedModel;
+import io.tunestream.worker.model.source.ModelCatalog;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tunestream bench}: the worker's training speed, measured in one process as ratios. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure, in one run: the libtorch matrix-multiply rate; each method's training-step time and",
+            "achieved GFLOP/s at batch 16 x length 64 without dropout (as the PyTorch reference in shared/bench), and",
+            "samples/s on real SST-2 batches with the training recipe's dropout; the padding ratio of an epoch;",
+            "evaluation throughput with merged vs unmerged adapters; process RSS at two step counts."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "minilm-l6", description = "Model reference (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--methods", split = ",", defaultValue = "lora,dora,salt,salt_edora,edora,head_only,full",
+            description = "Methods to time (default: ${DEFAULT-VALUE}).")
+    List<String> methods;
+
+    @Option(names = "--repetitions", defaultValue = "10", description = "Timed steps per fixed-shape measurement (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--real-steps", defaultValue = "30", description = "Real SST-2 batches per method (default: ${DEFAULT-VALUE}).")
+    int realSteps;
+
+    @Option(names = "--rss-steps", defaultValue = "100,1000", split = ",",
+            description = "Step counts at which to read the RSS of a LoRA run (default: ${DEFAULT-VALUE}).")
+    List<Integer> rssSteps;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory holding glue-sst2/.")
+    Path dataDirectory;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (rssSteps.size() != 2 || rssSteps.get(0) < 1 || rssSteps.get(1) <= rssSteps.get(0)) {
+            throw new IllegalArgumentException("--rss-steps needs two increasing step counts, got " + rssSteps);
+        }
+        AdapterRegistry registry = AdapterRegistry.standard();
+        List<AdapterMethod> timed = methods.stream().map(registry::get).toList();
+        ModelCatalog models = new ModelCatalog();
+        PretrainedModel pretrained = models.load(model);
+        BertConfig config = pretrained.config();
+        DatasetCatalog.Splits splits = new DatasetCatalog(Optional.ofNullable(dataDirectory)).resolve("glue-sst2");
+        EncodedDataset train;
+        EncodedDataset dev;
+        try (HuggingFaceTokenizer tokenizer = pretrained.tokenizer().orElseThrow().tokenizer(128)) {
+            train = EncodedDataset.encode(TsvDataset.read(splits.train()), tokenizer);
+            dev = EncodedDataset.encode(TsvDataset.read(splits.dev()), tokenizer);
+        }
+        var err = System.err;
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("model", model);
+        results.put("threads", Runtime.getRuntime().availableProcessors());
+        TrainingBenchmark bench = new TrainingBenchmark(pretrained, 5, repetitions);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            double matmul = bench.matmulGflops(manager);
+            results.put("matmulGflops", matmul);
+            err.printf(Locale.ROOT, "matmul (1024x384 @ 384x1536): %.1f GFLOP/s%n", matmul);
+            // one discarded measurement first: the first model built in a process pays for JIT and allocator warm-up
+            bench.fixedShapeStep(registry.get("lora"), AdapterOptions.defaults(), 16, 64, manager);
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (AdapterMethod method : timed) {
+                AdapterOptions options = AdapterOptions.defaults().withDropout(method.defaultDropout());
+                TrainingBenchmark.Timing timing = bench.fixedShapeStep(method, options, 16, 64, manager);
+                double gflops = FlopCount.trainingStep(config, 16, 64, method) / (timing.medianMillis() * 1e6);
+                double real = bench.realBatchSamplesPerSecond(method, options, train, 32, realSteps, manager);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("method", method.id());
+                row.put("stepMillis", timing.medianMillis());
+                row.put("stepMillisP10", timing.p10Millis());
+                row.put("stepMillisP90", timing.p90Millis());
+                row.put("achievedGflops", gflops);
+                row.put("shareOfMatmulRate", gflops / matmul);
+                row.put("realBatchSamplesPerSecond", real);
+                rows.add(row);
+                err.printf(Locale.ROOT, "%-10s step %.0f ms (p10 %.0f, p90 %.0f), %.1f GFLOP/s = %.0f%% of matmul; real SST-2 batches %.0f samples/s%n",
+                        method.id(), timing.medianMillis(), timing.p10Millis(), timing.p90Millis(), gflops, 100 * gflops / matmul, real);
+            }
+            results.put("steps", rows);
+            double lora = rows.stream().filter(r -> r.get("method").equals("lora")).mapToDouble(r -> (double) r.get("stepMillis")).findFirst().orElse(Double.NaN);
+            for (Map<String, Object> row : rows) {
+                row.put("stepTimeVersusLora", (double) row.get("stepMillis") / lora);
+            }
+            double padding = BatchPlan.paddingRatio(train, BatchPlan.training(train, 32, 42, 0));
+            results.put("paddingRatio", padding);
+            err.printf(Locale.ROOT, "padding ratio over an epoch (batch 32): %.3f computed/real tokens%n", padding);
+            AdapterMethod loraMethod = registry.get("lora");
+            double[] evaluation = bench.evaluationThroughput(loraMethod, AdapterOptions.defaults(), dev, manager);
+            results.put("evalUnmergedPerSecond", evaluation[0]);
+            results.put("evalMergedPerSecond", evaluation[1]);
+            err.printf(Locale.ROOT, "evaluation (lora, dev set): unmerged %.0f, merged %.0f examples/s%n", evaluation[0], evaluation[1]);
+            long[] rss = bench.residentMemory(loraMethod, AdapterOptions.defaults(), train, 32, rssSteps.get(0), rssSteps.get(1), manager);
+            results.put("rssAtFirstMarkBytes", rss[0]);
+            results.put("rssAtSecondMarkBytes", rss[1]);
+            results.put("rssMarks", rssSteps);
+            results.put("rssGrowth", (double) rss[1] / rss[0] - 1);
+            err.printf(Locale.ROOT, "RSS: %d MiB at step %d, %d MiB at step %d (%+.1f%%)%n", rss[0] >> 20, rssSteps.get(0),
+                    rss[1] >> 20, rssSteps.get(1), 100 * ((double) rss[1] / rss[0] - 1));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+        } else {
+            out.println("done; --json prints every figure");
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,173 @@
+package io.tunestream.worker.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.adapter.AdapterMethod;
+import io.tunestream.worker.adapter.AdapterOptions;
+import io.tunestream.worker.data.BatchPlan;
+import io.tunestream.worker.data.EncodedDataset;
+import io.tunestream.worker.model.PretrainedModel;
+import io.tunestream.worker.model.StepScope;
+import io.tunestream.worker.model.TokenBatch;
+import io.tunestream.worker.train.AdamW;
+import io.tunestream.worker.train.Evaluator;
+import io.tunestream.worker.train.Losses;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The measurements behind {@code tunestream bench}, all in one process so that they can be compared as ratios on a
+ * shared, noisy machine: the libtorch matrix-multiply rate, training-step times per method at fixed shapes and on
+ * real SST-2 batches, the padding ratio, evaluation throughput with merged and unmerged adapters, and memory growth.
+ */
+public final class TrainingBenchmark {
+
+    /** Median of timed repetitions after warm-up. */
+    public record Timing(double medianMillis, double p10Millis, double p90Millis) {}
+
+    private final PretrainedModel pretrained;
+    private final int warmup;
+    private final int repetitions;
+
+    public TrainingBenchmark(PretrainedModel pretrained, int warmup, int repetitions) {
+        this.pretrained = pretrained;
+        this.warmup = warmup;
+        this.repetitions = repetitions;
+    }
+
+    /** GFLOP/s of a (1024 x 384) by (384 x 1536) float multiplication, the shape of MiniLM's feed-forward. */
+    public double matmulGflops(NDManager parent) {
+        try (NDManager manager = parent.newSubManager()) {
+            NDArray a = manager.randomNormal(new Shape(1024, 384));
+            NDArray b = manager.randomNormal(new Shape(384, 1536));
+            Timing timing = time(() -> {
+                try (NDManager scope = manager.newSubManager()) {
+                    scope.tempAttachAll(a, b);
+                    a.matMul(b).toFloatArray();
+                }
+            });
+            return 2.0 * 1024 * 384 * 1536 / (timing.medianMillis() * 1e6);
+        }
+    }
+
+    /**
+     * One training step's time at a fixed shape with random token ids, without any dropout: the conditions of the
+     * PyTorch reference benchmark ({@code shared/bench/torch_reference.py}), which has none.
+     */
+    public Timing fixedShapeStep(AdapterMethod method, AdapterOptions options, int batch, int length, NDManager manager) {
+        PretrainedModel withoutDropout = pretrained.withConfig(pretrained.config().withDropout(0, 0));
+        Random random = new Random(1);
+        List<long[]> sequences = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            long[] ids = new long[length];
+            for (int t = 0; t < length; t++) {
+                ids[t] = 1000 + random.nextInt(20000);
+            }
+            sequences.add(ids);
+        }
+        long[] labels = new long[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % 2;
+        }
+        try (AdaptedModel model = AdaptedModel.build(withoutDropout, method, options.withDropout(0), 1, manager);
+                AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
+            return time(() -> step(model, optimizer, sequences, labels));
+        }
+    }
+
+    /** Samples per second over the first {@code steps} real training batches of an epoch (after warm-up). */
+    public double realBatchSamplesPerSecond(AdapterMethod method, AdapterOptions options, EncodedDataset train, int batchSize,
+            int steps, NDManager manager) {
+        List<int[]> plan = BatchPlan.training(train, batchSize, 42, 0);
+        try (AdaptedModel model = AdaptedModel.build(pretrained, method, options, 1, manager);
+                AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
+            for (int i = 0; i < warmup; i++) {
+                runBatch(model, optimizer, train, plan.get(plan.size() - 1 - i));
+            }
+            long examples = 0;
+            long started = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                runBatch(model, optimizer, train, plan.get(i));
+                examples += plan.get(i).length;
+            }
+            return examples / ((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** Dev examples per second for a LoRA model evaluated as it trains (unmerged) and after merging. */
+    public double[] evaluationThroughput(AdapterMethod method, AdapterOptions options, EncodedDataset dev, NDManager manager) {
+        try (AdaptedModel model = AdaptedModel.build(pretrained, method, options, 1, manager)) {
+            Evaluator.evaluate(model, dev, 64);
+            long started = System.nanoTime();
+            Evaluator.evaluate(model, dev, 64);
+            double unmerged = dev.size() / ((System.nanoTime() - started) / 1e9);
+            model.mergeAdapters();
+            Evaluator.evaluate(model, dev, 64);
+            started = System.nanoTime();
+            Evaluator.evaluate(model, dev, 64);
+            double merged = dev.size() / ((System.nanoTime() - started) / 1e9);
+            return new double[] {unmerged, merged};
+        }
+    }
+
+    /** Resident set size after {@code firstMark} and after {@code secondMark} steps on real batches. */
+    public long[] residentMemory(AdapterMethod method, AdapterOptions options, EncodedDataset train, int batchSize,
+            int firstMark, int secondMark, NDManager manager) {
+        List<int[]> plan = BatchPlan.training(train, batchSize, 42, 0);
+        long[] marks = new long[2];
+        try (AdaptedModel model = AdaptedModel.build(pretrained, method, options, 1, manager);
+                AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
+            for (int step = 1; step <= secondMark; step++) {
+                runBatch(model, optimizer, train, plan.get((step - 1) % plan.size()));
+                if (step == firstMark) {
+                    marks[0] = ProcessMemory.residentBytes();
+                }
+            }
+            marks[1] = ProcessMemory.residentBytes();
+        }
+        return marks;
+    }
+
+    private void runBatch(AdaptedModel model, AdamW optimizer, EncodedDataset data, int[] batch) {
+        List<long[]> ids = new ArrayList<>(batch.length);
+        long[] labels = new long[batch.length];
+        for (int i = 0; i < batch.length; i++) {
+            ids.add(data.tokenIds(batch[i]));
+            labels[i] = data.label(batch[i]);
+        }
+        step(model, optimizer, ids, labels);
+    }
+
+    private static void step(AdaptedModel model, AdamW optimizer, List<long[]> ids, long[] labels) {
+        try (StepScope scope = model.openStep()) {
+            NDList inputs = TokenBatch.of(scope.manager(), ids);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = Losses.crossEntropy(model.logits(scope, inputs, true), scope.manager().create(labels));
+                collector.backward(loss);
+            }
+            optimizer.clipGradients(scope, 1.0);
+            optimizer.step(scope, 1e-5);
+        }
+    }
+
+    private Timing time(Runnable action) {
+        for (int i = 0; i < warmup; i++) {
+            action.run();
+        }
+        double[] millis = new double[repetitions];
+        for (int i = 0; i < repetitions; i++) {
+            long started = System.nanoTime();
+            action.run();
+            millis[i] = (System.nanoTime() - started) / 1e6;
+        }
+        Arrays.sort(millis);
+        return new Timing(millis[repetitions / 2], millis[repetitions / 10], millis[Math.min(repetitions - 1, repetitions * 9 / 10)]);
+    }
+}
