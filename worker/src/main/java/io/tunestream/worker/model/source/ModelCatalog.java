@@ -171,11 +171,12 @@ public final class ModelCatalog {
     /**
      * Maps a checkpoint's tensor name to {@code BertModel} naming: drops the {@code bert.} prefix of task
      * models and old {@code gamma}/{@code beta} LayerNorm names; returns null for pre-training heads
-     * ({@code cls.*}) and task classifiers, which a new run does not reuse.
+     * ({@code cls.*}). A sequence classifier ({@code classifier.*}) is kept: an exported Tunestream model loads
+     * back whole, and one of another label count is refused with the shapes named.
      */
     static String canonicalName(String name) {
         String n = name.startsWith("bert.") ? name.substring(5) : name;
-        if (n.startsWith("cls.") || n.startsWith("classifier.")) {
+        if (n.startsWith("cls.")) {
             return null;
         }
         if (n.endsWith("LayerNorm.gamma")) {

@@ -1,0 +1,222 @@
+package io.tunestream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.model.BertClassifier;
+import io.tunestream.worker.model.GradMode;
+import io.tunestream.worker.model.PretrainedModel;
+import io.tunestream.worker.model.StepScope;
+import io.tunestream.worker.model.TokenBatch;
+import io.tunestream.worker.model.source.ModelCatalog;
+import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.run.TrainedRun;
+import io.tunestream.worker.tensor.Safetensors;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The local workflow end to end on the tiny random BERT and real SST-2 files: train, resume, eval, export. */
+class TrainEvalExportTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DATA = Path.of(System.getProperty("tunestream.shared.dir", "../../shared"), "data").toString();
+
+    @TempDir
+    static Path temp;
+
+    static Path loraRun;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine command = Tunestream.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(err));
+        int code = command.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Train arguments for a short run; {@code overrides} are option-value pairs that replace the defaults. */
+    private static String[] train(String method, Path out, String... overrides) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("--model", "random:tiny");
+        options.put("--method", method);
+        options.put("--rank", "4");
+        options.put("--train-samples", "96");
+        options.put("--batch-size", "16");
+        options.put("--max-steps", "4");
+        options.put("--eval-every", "2");
+        options.put("--lr", "1e-2");
+        options.put("--data-dir", DATA);
+        options.put("--out", out.toString());
+        for (int i = 0; i < overrides.length; i += 2) {
+            options.put(overrides[i], overrides[i + 1]);
+        }
+        List<String> args = new ArrayList<>(List.of("train"));
+        options.forEach((option, value) -> {
+            args.add(option);
+            args.add(value);
+        });
+        return args.toArray(String[]::new);
+    }
+
+    @BeforeAll
+    static void trainLora() throws Exception {
+        loraRun = temp.resolve("lora");
+        Run run = run(train("lora", loraRun, "--json-summary", temp.resolve("lora-summary.json").toString()));
+        assertEquals(0, run.exitCode(), run.err());
+    }
+
+    @Test
+    void trainWritesARunDirectoryAndASummary() throws Exception {
+        JsonNode summary = JSON.readTree(temp.resolve("lora-summary.json").toFile());
+        assertEquals("completed", summary.get("outcome").asText());
+        assertEquals(4, summary.get("steps").asLong());
+        assertEquals(872, summary.get("finalEvaluation").get("examples").asInt());
+        assertTrue(summary.get("bestAccuracy").asDouble() > 0);
+        for (String file : List.of("config.json", "metrics.jsonl", "summary.json", "checkpoints/latest/state.json",
+                "checkpoints/best/adapter.safetensors")) {
+            assertTrue(Files.exists(loraRun.resolve(file)), file);
+        }
+        long evals = Files.readAllLines(loraRun.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"eval\"")).count();
+        assertEquals(2, evals, "evaluations at steps 2 and 4");
+    }
+
+    @Test
+    void theSameCommandAgainResumesInsteadOfStartingOver() {
+        Run again = run(train("lora", loraRun));
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("completed after 4 steps"), again.out());
+    }
+
+    @Test
+    void anotherExperimentInTheSameDirectoryIsRefused() {
+        Run other = run(train("lora", loraRun, "--seed", "9"));
+        assertEquals(2, other.exitCode());
+        assertTrue(other.err().contains("holds another experiment"), other.err());
+    }
+
+    @Test
+    void evalPrintsJsonForAnyLabelledTsv() throws Exception {
+        Path tsv = temp.resolve("few.tsv");
+        Files.writeString(tsv, "sentence\tlabel\na wonderful film\t1\na dreadful bore\t0\nsolid , if unspectacular\t1\n");
+        Run eval = run("eval", "--run-dir", loraRun.toString(), "--data", tsv.toString(), "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        JsonNode result = JSON.readTree(eval.out());
+        assertEquals(3, result.get("examples").asInt());
+        for (String field : List.of("accuracy", "f1", "loss")) {
+            assertTrue(result.has(field), field);
+        }
+    }
+
+    /** The hf export loads back through the hf: reader and gives the trained model's logits. */
+    @Test
+    void huggingFaceExportRoundTripsThroughTheHuggingFaceReader() throws Exception {
+        Path export = temp.resolve("export-hf");
+        Run run = run("export", "--run-dir", loraRun.toString(), "--format", "hf", "--out", export.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        Set<String> names = Safetensors.read(export.resolve("model.safetensors")).tensors().keySet();
+        assertTrue(names.contains("bert.encoder.layer.1.attention.self.query.weight"));
+        assertTrue(names.contains("bert.pooler.dense.weight") && names.contains("classifier.bias"));
+        assertTrue(names.stream().noneMatch(n -> n.contains("lora")), "adapters are merged away");
+        assertEquals("BertForSequenceClassification", JSON.readTree(export.resolve("config.json").toFile()).get("architectures").get(0).asText());
+        assertTrue(JSON.readTree(export.resolve("tokenizer.json").toFile()).get("padding").isNull());
+
+        List<long[]> sentences = List.of(new long[] {101, 2307, 3185, 102}, new long[] {101, 2919, 102});
+        ModelCatalog catalog = new ModelCatalog();
+        try (NDManager manager = NDManager.newBaseManager();
+                AdaptedModel trained = TrainedRun.load(RunDirectory.existing(loraRun), TrainedRun.Checkpoint.BEST,
+                        AdapterRegistry.standard(), catalog, manager)) {
+            float[] expected = logits(trained.classifier(), manager, sentences);
+            PretrainedModel exported = catalog.load("hf:" + export);
+            float[] actual = logits(exported.instantiate(manager, 0), manager, sentences);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-5, "logit " + i);
+            }
+        }
+    }
+
+    @Test
+    void peftExportUsesPeftNames() throws Exception {
+        Path export = temp.resolve("export-peft");
+        Run run = run("export", "--run-dir", loraRun.toString(), "--format", "peft", "--out", export.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        Set<String> names = new TreeSet<>(Safetensors.read(export.resolve("adapter_model.safetensors")).tensors().keySet());
+        assertTrue(names.contains("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight"), names.toString());
+        assertTrue(names.contains("base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight"));
+        assertTrue(names.contains("base_model.model.classifier.weight") && names.contains("base_model.model.bert.pooler.dense.weight"));
+        assertEquals(2 * 3 * 2 + 4, names.size(), "A and B for 3 targets in 2 layers, plus pooler and classifier");
+        JsonNode config = JSON.readTree(export.resolve("adapter_config.json").toFile());
+        assertEquals("LORA", config.get("peft_type").asText());
+        assertEquals(4, config.get("r").asInt());
+        assertTrue(!config.get("use_dora").asBoolean());
+    }
+
+    @Test
+    void peftExportOfAnotherMethodIsRefused() {
+        Path run = temp.resolve("salt_edora");
+        assertEquals(0, run(train("salt_edora", run, "--max-steps", "2")).exitCode());
+        Run export = run("export", "--run-dir", run.toString(), "--format", "peft", "--out", temp.resolve("x").toString());
+        assertEquals(2, export.exitCode());
+        assertTrue(export.err().contains("the peft format holds lora and dora adapters; this run used 'salt_edora'"), export.err());
+    }
+
+    @Test
+    void badInputGetsOneClearMessage() throws Exception {
+        Run method = run(train("lorra", temp.resolve("a")));
+        assertEquals(2, method.exitCode());
+        assertTrue(method.err().contains("unknown method 'lorra'; valid methods: lora, dora"), method.err());
+        Run rate = run(train("lora", temp.resolve("b"), "--lr", "-1"));
+        assertEquals(2, rate.exitCode());
+        assertTrue(rate.err().contains("learningRate must be a positive number, got -1.0"), rate.err());
+        Path yaml = temp.resolve("bad.yaml");
+        Files.writeString(yaml, "method: lora\nlearning_rate: 0.001\n");
+        Run file = run("train", "--config", yaml.toString(), "--data-dir", DATA);
+        assertEquals(2, file.exitCode());
+        assertTrue(file.err().contains("unknown field 'learning_rate'; valid fields: model, method, rank"), file.err());
+        Run data = run(train("lora", temp.resolve("c"), "--data-dir", temp.resolve("nowhere").toString()));
+        assertEquals(2, data.exitCode());
+        assertTrue(data.err().contains("GLUE SST-2 not found"), data.err());
+        assertTrue(Files.notExists(temp.resolve("a")) && Files.notExists(temp.resolve("b")), "nothing is created for a rejected run");
+    }
+
+    @Test
+    void yamlExperimentFilesWork() throws Exception {
+        Path yaml = temp.resolve("experiment.yaml");
+        Files.writeString(yaml, "model: random:tiny\nmethod: salt_edora\nrank: 2\ntailMode: polar\nlearningRate: 0.005\n"
+                + "batchSize: 16\nmaxSteps: 2\ntrainSamples: 32\n");
+        Path out = temp.resolve("from-yaml");
+        Run run = run("train", "--config", yaml.toString(), "--data-dir", DATA, "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals("polar", config.get("tailMode").asText());
+        assertEquals(0.005, config.get("learningRate").asDouble(), 0);
+    }
+
+    private static float[] logits(BertClassifier model, NDManager manager, List<long[]> sentences) {
+        try (GradMode off = GradMode.disabled(); StepScope scope = StepScope.open(manager, model)) {
+            NDList inputs = TokenBatch.of(scope.manager(), sentences);
+            return model.forward(scope.store(), inputs, false).singletonOrThrow().toFloatArray();
+        }
+    }
+}
