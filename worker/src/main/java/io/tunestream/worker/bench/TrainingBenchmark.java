@@ -47,7 +47,7 @@ public final class TrainingBenchmark {
         try (NDManager manager = parent.newSubManager()) {
             NDArray a = manager.randomNormal(new Shape(1024, 384));
             NDArray b = manager.randomNormal(new Shape(384, 1536));
-            Timing timing = time(() -> {
+            Timing timing = time(3 * repetitions, () -> {
                 try (NDManager scope = manager.newSubManager()) {
                     scope.tempAttachAll(a, b);
                     a.matMul(b).toFloatArray();
@@ -78,7 +78,7 @@ public final class TrainingBenchmark {
         }
         try (AdaptedModel model = AdaptedModel.build(withoutDropout, method, options.withDropout(0), 1, manager);
                 AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
-            return time(() -> step(model, optimizer, sequences, labels));
+            return time(repetitions, () -> step(model, optimizer, sequences, labels));
         }
     }
 
@@ -157,17 +157,17 @@ public final class TrainingBenchmark {
         }
     }
 
-    private Timing time(Runnable action) {
+    private Timing time(int count, Runnable action) {
         for (int i = 0; i < warmup; i++) {
             action.run();
         }
-        double[] millis = new double[repetitions];
-        for (int i = 0; i < repetitions; i++) {
+        double[] millis = new double[count];
+        for (int i = 0; i < count; i++) {
             long started = System.nanoTime();
             action.run();
             millis[i] = (System.nanoTime() - started) / 1e6;
         }
         Arrays.sort(millis);
-        return new Timing(millis[repetitions / 2], millis[repetitions / 10], millis[Math.min(repetitions - 1, repetitions * 9 / 10)]);
+        return new Timing(millis[count / 2], millis[count / 10], millis[Math.min(count - 1, count * 9 / 10)]);
     }
 }

@@ -2,6 +2,7 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
 import ai.djl.nn.BlockList;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
@@ -14,8 +15,6 @@ import ai.djl.util.PairList;
  * {@link #replace}.
  */
 public final class BertLayer extends ModelBlock {
-
-    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
 
     private final BertSelfAttention selfAttention;
     private final Sublayer attentionOutput;
@@ -74,8 +73,8 @@ public final class BertLayer extends ModelBlock {
         NDArray context = selfAttention.forward(store, new NDList(x, additiveMask), training).singletonOrThrow();
         NDArray h = attentionOutput.residual(store, context, x, training);
         NDArray inner = apply(intermediate, store, h, training);
-        // erf GELU, as BERT's "gelu" activation: x * 0.5 * (1 + erf(x / sqrt(2)))
-        NDArray activated = NdArrays.scale(NdArrays.scale(inner, INV_SQRT2).erf().add(1f).mul(inner), 0.5);
+        // BERT's "gelu" is the exact erf form, x * 0.5 * (1 + erf(x / sqrt(2))): libtorch's fused gelu computes it
+        NDArray activated = Activation.gelu(inner);
         return new NDList(output.residual(store, activated, h, training));
     }
 
