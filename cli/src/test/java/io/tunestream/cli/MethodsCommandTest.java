@@ -5,30 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class MethodsCommandTest {
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine command = Tunestream.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
-        int code = command.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void jsonListsEveryMethodWithTheReferenceCounts() throws Exception {
-        Run run = run("methods", "--json");
+        CliRun run = run("methods", "--json");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode rows = new ObjectMapper().readTree(run.out());
         Map<String, Long> adapters = new HashMap<>();
@@ -47,7 +36,7 @@ class MethodsCommandTest {
 
     @Test
     void bertBaseReferenceCountsOnARandomModel() throws Exception {
-        Run run = run("methods", "--json", "--model", "random:bert-base");
+        CliRun run = run("methods", "--json", "--model", "random:bert-base");
         JsonNode rows = new ObjectMapper().readTree(run.out());
         assertEquals(442_368L, rows.get(0).get("adapterParameters").asLong());
         assertEquals(470_016L, rows.get(1).get("adapterParameters").asLong());
@@ -57,20 +46,20 @@ class MethodsCommandTest {
 
     @Test
     void optionsThatDoNotFitAMethodAreExplainedInItsRow() {
-        Run run = run("methods", "--rank", "200");
+        CliRun run = run("methods", "--rank", "200");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("salt_edora (free)  not applicable: salt_edora: rank 200 needs 2r <= min(out, in) = 384"), run.out());
     }
 
     @Test
     void badInputExitsTwoWithOneClearLine() {
-        Run model = run("methods", "--model", "bogus");
+        CliRun model = run("methods", "--model", "bogus");
         assertEquals(2, model.exitCode());
         assertTrue(model.err().startsWith("error: unknown model reference 'bogus'; valid forms:"), model.err());
-        Run target = run("methods", "--targets", "qery");
+        CliRun target = run("methods", "--targets", "qery");
         assertEquals(2, target.exitCode());
         assertTrue(target.err().contains("unknown target module 'qery'"), target.err());
-        Run rank = run("methods", "--rank", "0");
+        CliRun rank = run("methods", "--rank", "0");
         assertEquals(2, rank.exitCode());
         assertTrue(rank.err().contains("rank must be at least 1, got 0"), rank.err());
     }

@@ -18,8 +18,6 @@ import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.TrainedRun;
 import io.tunestream.worker.tensor.Safetensors;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +29,6 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The local workflow end to end on the tiny random BERT and real SST-2 files: train, resume, eval, export. */
 class TrainEvalExportTest {
@@ -44,16 +41,8 @@ class TrainEvalExportTest {
 
     static Path loraRun;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine command = Tunestream.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
-        int code = command.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** Train arguments for a short run; {@code overrides} are option-value pairs that replace the defaults. */
@@ -83,7 +72,7 @@ class TrainEvalExportTest {
     @BeforeAll
     static void trainLora() throws Exception {
         loraRun = temp.resolve("lora");
-        Run run = run(train("lora", loraRun, "--json-summary", temp.resolve("lora-summary.json").toString()));
+        CliRun run = run(train("lora", loraRun, "--json-summary", temp.resolve("lora-summary.json").toString()));
         assertEquals(0, run.exitCode(), run.err());
     }
 
@@ -104,14 +93,14 @@ class TrainEvalExportTest {
 
     @Test
     void theSameCommandAgainResumesInsteadOfStartingOver() {
-        Run again = run(train("lora", loraRun));
+        CliRun again = run(train("lora", loraRun));
         assertEquals(0, again.exitCode(), again.err());
         assertTrue(again.out().contains("completed after 4 steps"), again.out());
     }
 
     @Test
     void anotherExperimentInTheSameDirectoryIsRefused() {
-        Run other = run(train("lora", loraRun, "--seed", "9"));
+        CliRun other = run(train("lora", loraRun, "--seed", "9"));
         assertEquals(2, other.exitCode());
         assertTrue(other.err().contains("holds another experiment"), other.err());
     }
@@ -120,7 +109,7 @@ class TrainEvalExportTest {
     void evalPrintsJsonForAnyLabelledTsv() throws Exception {
         Path tsv = temp.resolve("few.tsv");
         Files.writeString(tsv, "sentence\tlabel\na wonderful film\t1\na dreadful bore\t0\nsolid , if unspectacular\t1\n");
-        Run eval = run("eval", "--run-dir", loraRun.toString(), "--data", tsv.toString(), "--json");
+        CliRun eval = run("eval", "--run-dir", loraRun.toString(), "--data", tsv.toString(), "--json");
         assertEquals(0, eval.exitCode(), eval.err());
         JsonNode result = JSON.readTree(eval.out());
         assertEquals(3, result.get("examples").asInt());
@@ -133,7 +122,7 @@ class TrainEvalExportTest {
     @Test
     void huggingFaceExportRoundTripsThroughTheHuggingFaceReader() throws Exception {
         Path export = temp.resolve("export-hf");
-        Run run = run("export", "--run-dir", loraRun.toString(), "--format", "hf", "--out", export.toString());
+        CliRun run = run("export", "--run-dir", loraRun.toString(), "--format", "hf", "--out", export.toString());
         assertEquals(0, run.exitCode(), run.err());
         Set<String> names = Safetensors.read(export.resolve("model.safetensors")).tensors().keySet();
         assertTrue(names.contains("bert.encoder.layer.1.attention.self.query.weight"));
@@ -159,7 +148,7 @@ class TrainEvalExportTest {
     @Test
     void peftExportUsesPeftNames() throws Exception {
         Path export = temp.resolve("export-peft");
-        Run run = run("export", "--run-dir", loraRun.toString(), "--format", "peft", "--out", export.toString());
+        CliRun run = run("export", "--run-dir", loraRun.toString(), "--format", "peft", "--out", export.toString());
         assertEquals(0, run.exitCode(), run.err());
         Set<String> names = new TreeSet<>(Safetensors.read(export.resolve("adapter_model.safetensors")).tensors().keySet());
         assertTrue(names.contains("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight"), names.toString());
@@ -176,25 +165,25 @@ class TrainEvalExportTest {
     void peftExportOfAnotherMethodIsRefused() {
         Path run = temp.resolve("salt_edora");
         assertEquals(0, run(train("salt_edora", run, "--max-steps", "2")).exitCode());
-        Run export = run("export", "--run-dir", run.toString(), "--format", "peft", "--out", temp.resolve("x").toString());
+        CliRun export = run("export", "--run-dir", run.toString(), "--format", "peft", "--out", temp.resolve("x").toString());
         assertEquals(2, export.exitCode());
         assertTrue(export.err().contains("the peft format holds lora and dora adapters; this run used 'salt_edora'"), export.err());
     }
 
     @Test
     void badInputGetsOneClearMessage() throws Exception {
-        Run method = run(train("lorra", temp.resolve("a")));
+        CliRun method = run(train("lorra", temp.resolve("a")));
         assertEquals(2, method.exitCode());
         assertTrue(method.err().contains("unknown method 'lorra'; valid methods: lora, dora"), method.err());
-        Run rate = run(train("lora", temp.resolve("b"), "--lr", "-1"));
+        CliRun rate = run(train("lora", temp.resolve("b"), "--lr", "-1"));
         assertEquals(2, rate.exitCode());
         assertTrue(rate.err().contains("learningRate must be a positive number, got -1.0"), rate.err());
         Path yaml = temp.resolve("bad.yaml");
         Files.writeString(yaml, "method: lora\nlearning_rate: 0.001\n");
-        Run file = run("train", "--config", yaml.toString(), "--data-dir", DATA);
+        CliRun file = run("train", "--config", yaml.toString(), "--data-dir", DATA);
         assertEquals(2, file.exitCode());
         assertTrue(file.err().contains("unknown field 'learning_rate'; valid fields: model, method, rank"), file.err());
-        Run data = run(train("lora", temp.resolve("c"), "--data-dir", temp.resolve("nowhere").toString()));
+        CliRun data = run(train("lora", temp.resolve("c"), "--data-dir", temp.resolve("nowhere").toString()));
         assertEquals(2, data.exitCode());
         assertTrue(data.err().contains("GLUE SST-2 not found"), data.err());
         assertTrue(Files.notExists(temp.resolve("a")) && Files.notExists(temp.resolve("b")), "nothing is created for a rejected run");
@@ -206,7 +195,7 @@ class TrainEvalExportTest {
         Files.writeString(yaml, "model: random:tiny\nmethod: salt_edora\nrank: 2\ntailMode: polar\nlearningRate: 0.005\n"
                 + "batchSize: 16\nmaxSteps: 2\ntrainSamples: 32\n");
         Path out = temp.resolve("from-yaml");
-        Run run = run("train", "--config", yaml.toString(), "--data-dir", DATA, "--out", out.toString());
+        CliRun run = run("train", "--config", yaml.toString(), "--data-dir", DATA, "--out", out.toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
         assertEquals("polar", config.get("tailMode").asText());

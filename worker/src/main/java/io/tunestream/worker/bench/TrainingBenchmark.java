@@ -1,22 +1,17 @@
 package io.tunestream.worker.bench;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.model.PretrainedModel;
-import io.tunestream.worker.model.StepScope;
-import io.tunestream.worker.model.TokenBatch;
 import io.tunestream.worker.train.AdamW;
 import io.tunestream.worker.train.Evaluator;
-import io.tunestream.worker.train.Losses;
+import io.tunestream.worker.train.OptimizerStep;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -146,15 +141,7 @@ public final class TrainingBenchmark {
     }
 
     private static void step(AdaptedModel model, AdamW optimizer, List<long[]> ids, long[] labels) {
-        try (StepScope scope = model.openStep()) {
-            NDList inputs = TokenBatch.of(scope.manager(), ids);
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = Losses.crossEntropy(model.logits(scope, inputs, true), scope.manager().create(labels));
-                collector.backward(loss);
-            }
-            optimizer.clipGradients(scope, 1.0);
-            optimizer.step(scope, 1e-5);
-        }
+        OptimizerStep.run(model, optimizer, ids, labels, 1e-5, 1.0);
     }
 
     private Timing time(int count, Runnable action) {

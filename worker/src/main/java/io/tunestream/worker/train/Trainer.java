@@ -1,17 +1,12 @@
 package io.tunestream.worker.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.GradientCollector;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.ParameterCounts;
 import io.tunestream.worker.checkpoint.AdapterCheckpoint;
 import io.tunestream.worker.checkpoint.TrainingCheckpoint;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
-import io.tunestream.worker.model.StepScope;
-import io.tunestream.worker.model.TokenBatch;
 import io.tunestream.worker.run.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -130,32 +125,21 @@ public final class Trainer {
         long started = System.nanoTime();
         // dropout masks as a function of (seed, step): a resumed run draws the same masks
         Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
-        try (StepScope scope = model.openStep()) {
-            List<long[]> ids = new ArrayList<>(batch.length);
-            long[] labels = new long[batch.length];
-            long realTokens = 0;
-            int longest = 0;
-            for (int i = 0; i < batch.length; i++) {
-                long[] sequence = train.tokenIds(batch[i]);
-                ids.add(sequence);
-                labels[i] = train.label(batch[i]);
-                realTokens += sequence.length;
-                longest = Math.max(longest, sequence.length);
-            }
-            NDList inputs = TokenBatch.of(scope.manager(), ids);
-            NDArray labelArray = scope.manager().create(labels);
-            float loss;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
-                collector.backward(value);
-                loss = value.getFloat();
-            }
-            double gradientNorm = optimizer.clipGradients(scope, config.gradientClip());
-            optimizer.step(scope, learningRate);
-            double seconds = (System.nanoTime() - started) / 1e9;
-            return new StepMetrics(step + 1, totalSteps, epoch, loss, learningRate, gradientNorm,
-                    batch.length / seconds, realTokens / seconds, seconds * 1000, batch.length, (long) longest * batch.length);
+        List<long[]> ids = new ArrayList<>(batch.length);
+        long[] labels = new long[batch.length];
+        long realTokens = 0;
+        int longest = 0;
+        for (int i = 0; i < batch.length; i++) {
+            long[] sequence = train.tokenIds(batch[i]);
+            ids.add(sequence);
+            labels[i] = train.label(batch[i]);
+            realTokens += sequence.length;
+            longest = Math.max(longest, sequence.length);
         }
+        OptimizerStep result = OptimizerStep.run(model, optimizer, ids, labels, learningRate, config.gradientClip());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new StepMetrics(step + 1, totalSteps, epoch, result.loss(), learningRate, result.gradientNorm(),
+                batch.length / seconds, realTokens / seconds, seconds * 1000, batch.length, (long) longest * batch.length);
     }
 
     private void checkpoint(AdamW optimizer, TrainingState state) {

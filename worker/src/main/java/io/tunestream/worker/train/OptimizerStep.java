@@ -1,0 +1,37 @@
+package io.tunestream.worker.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.GradientCollector;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.model.StepScope;
+import io.tunestream.worker.model.TokenBatch;
+import java.util.List;
+
+/**
+ * One optimizer step on one batch: forward in training mode, cross-entropy, backward, gradient clipping, AdamW.
+ * The trainer, the benchmark and the tests all step through here.
+ *
+ * @param loss the batch's training loss
+ * @param gradientNorm the global gradient norm before clipping
+ */
+public record OptimizerStep(double loss, double gradientNorm) {
+
+    public static OptimizerStep run(AdaptedModel model, AdamW optimizer, List<long[]> tokenIds, long[] labels,
+            double learningRate, double gradientClip) {
+        try (StepScope scope = model.openStep()) {
+            NDList inputs = TokenBatch.of(scope.manager(), tokenIds);
+            NDArray labelArray = scope.manager().create(labels);
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
+                collector.backward(value);
+                loss = value.getFloat();
+            }
+            double gradientNorm = optimizer.clipGradients(scope, gradientClip);
+            optimizer.step(scope, learningRate);
+            return new OptimizerStep(loss, gradientNorm);
+        }
+    }
+}
