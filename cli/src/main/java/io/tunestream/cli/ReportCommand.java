@@ -6,6 +6,7 @@ import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingSummary;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,8 +39,8 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "markdown", description = "markdown or json (default: ${DEFAULT-VALUE}).")
     String format;
 
-    /** One finished run. */
-    record Entry(String run, TrainingConfig config, TrainingSummary summary) {}
+    /** One finished run; {@code medianStepSamplesPerSecond} is robust to pauses and to other load on the machine. */
+    record Entry(String run, TrainingConfig config, TrainingSummary summary, double medianStepSamplesPerSecond) {}
 
     @Override
     public Integer call() throws IOException {
@@ -54,7 +56,8 @@ final class ReportCommand implements Callable<Integer> {
             }
             try {
                 entries.add(new Entry(run.toString(), directory.config(),
-                        json.readValue(directory.summaryFile().toFile(), TrainingSummary.class)));
+                        json.readValue(directory.summaryFile().toFile(), TrainingSummary.class),
+                        medianStepSpeed(json, directory.metricsFile())));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + directory.summaryFile() + ": " + e.getMessage(), e);
             }
@@ -64,8 +67,8 @@ final class ReportCommand implements Callable<Integer> {
         if (format.equals("json")) {
             out.println(json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(entries));
         } else {
-            out.println("| method | lr | epochs | trainable (adapter + head) | best dev accuracy (step) | final dev accuracy | wall time | samples/s |");
-            out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+            out.println("| method | lr | epochs | trainable (adapter + head) | best dev accuracy (step) | final dev accuracy | wall time | samples/s | median step samples/s |");
+            out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             for (Entry e : entries) {
                 TrainingConfig c = e.config();
                 TrainingSummary s = e.summary();
@@ -73,13 +76,35 @@ final class ReportCommand implements Callable<Integer> {
                 if (!c.method().equals("head_only") && !c.method().equals("full")) {
                     method += " r=" + c.rank();
                 }
-                out.printf(Locale.ROOT, "| %s | %s | %d | %,d + %,d | %.1f%% (%d) | %.1f%% | %s | %.0f |%n", method,
-                        c.learningRate(), c.epochs(), s.adapterParameters(), s.headParameters(), 100 * s.bestAccuracy(),
+                out.printf(Locale.ROOT, "| %s | %s | %d | %,d + %,d | %.1f%% (%d) | %.1f%% | %s | %.0f | %.0f |%n", method,
+                        new BigDecimal(Double.toString(c.learningRate())).toPlainString(), c.epochs(), s.adapterParameters(), s.headParameters(), 100 * s.bestAccuracy(),
                         s.bestStep(), 100 * s.finalEvaluation().accuracy(), ProgressBar.duration(s.wallSeconds()),
-                        s.samplesPerSecond());
+                        s.samplesPerSecond(), e.medianStepSamplesPerSecond());
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** The median over a run's steps of each step's samples per second, from {@code metrics.jsonl}. */
+    static double medianStepSpeed(ObjectMapper json, Path metrics) throws IOException {
+        if (!Files.isRegularFile(metrics)) {
+            return Double.NaN;
+        }
+        double[] speeds;
+        try (Stream<String> lines = Files.lines(metrics)) {
+            speeds = lines.filter(line -> line.contains("\"type\":\"step\""))
+                    .mapToDouble(line -> {
+                        try {
+                            return json.readTree(line).path("samplesPerSecond").asDouble();
+                        } catch (IOException e) {
+                            return Double.NaN;
+                        }
+                    })
+                    .filter(v -> !Double.isNaN(v))
+                    .sorted()
+                    .toArray();
+        }
+        return speeds.length == 0 ? Double.NaN : speeds[speeds.length / 2];
     }
 }
