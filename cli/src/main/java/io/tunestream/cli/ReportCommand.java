@@ -77,7 +77,7 @@ final class ReportCommand implements Callable<Integer> {
                     method += " r=" + c.rank();
                 }
                 out.printf(Locale.ROOT, "| %s | %s | %d | %,d + %,d | %.1f%% (%d) | %.1f%% | %s | %.0f | %.0f |%n", method,
-                        new BigDecimal(Double.toString(c.learningRate())).toPlainString(), c.epochs(), s.adapterParameters(), s.headParameters(), 100 * s.bestAccuracy(),
+                        new BigDecimal(Double.toString(c.learningRate())).stripTrailingZeros().toPlainString(), c.epochs(), s.adapterParameters(), s.headParameters(), 100 * s.bestAccuracy(),
                         s.bestStep(), 100 * s.finalEvaluation().accuracy(), ProgressBar.duration(s.wallSeconds()),
                         s.samplesPerSecond(), e.medianStepSamplesPerSecond());
             }
