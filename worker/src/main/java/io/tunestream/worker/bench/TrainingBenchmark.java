@@ -42,10 +42,11 @@ public final class TrainingBenchmark {
         try (NDManager manager = parent.newSubManager()) {
             NDArray a = manager.randomNormal(new Shape(1024, 384));
             NDArray b = manager.randomNormal(new Shape(384, 1536));
+            // libtorch runs CPU operations synchronously: the product is complete when matMul returns
             Timing timing = time(3 * repetitions, () -> {
                 try (NDManager scope = manager.newSubManager()) {
                     scope.tempAttachAll(a, b);
-                    a.matMul(b).toFloatArray();
+                    a.matMul(b);
                 }
             });
             return 2.0 * 1024 * 384 * 1536 / (timing.medianMillis() * 1e6);
