@@ -11,10 +11,8 @@ import io.tunestream.worker.run.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -161,11 +159,5 @@ public final class Trainer {
         return new TrainingSummary(config.model(), config.method(), outcome, state.step(), last,
                 state.bestAccuracy(), state.bestStep(), counts.adapter(), counts.head(), counts.total(),
                 state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size());
-    }
-
-    /** The best checkpoint's adapter file, if the run has evaluated at least once. */
-    public static Optional<Path> bestAdapter(RunDirectory runDirectory) {
-        Path file = runDirectory.bestCheckpoint().resolve("adapter.safetensors");
-        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 }
