@@ -1,0 +1,124 @@
+package io.tunestream.schemas;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The one place that names every topic and says how each is configured. A prefix lets several deployments share a
+ * cluster.
+ *
+ * <ul>
+ *   <li>requests: {@link ExperimentRequest}, key run id; consumed by workers through a share group (or a classic
+ *       group on older brokers).
+ *   <li>status: {@link RunStatus}, key run id, compacted: the last record per run is its state.
+ *   <li>metrics: {@link StepMetric} and {@link EvalMetric}, key run id, so one run's metrics stay in order.
+ *   <li>control: {@link ControlCommand}, key run id, compacted: a worker that starts later still sees a cancel.
+ *   <li>dead-letter: the original bytes of a request that could not be run, with the reason in headers.
+ *   <li>heartbeats: {@link WorkerHeartbeat}, key worker id, compacted.
+ * </ul>
+ *
+ * @param prefix prepended to every topic name, e.g. {@code tunestream.}
+ */
+public record Topics(String prefix) {
+
+    public static final String DEFAULT_PREFIX = "tunestream.";
+
+    /** Header names on dead-letter records. */
+    public static final String HEADER_ERROR = "tunestream.error";
+    public static final String HEADER_FIELD = "tunestream.field";
+    public static final String HEADER_SOURCE = "tunestream.source";
+
+    public Topics {
+        if (prefix == null || !prefix.matches("[A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("topic prefix may hold only letters, digits, '.', '_' and '-', got '" + prefix + "'");
+        }
+    }
+
+    public static Topics defaults() {
+        return new Topics(DEFAULT_PREFIX);
+    }
+
+    public String requests() {
+        return prefix + "requests";
+    }
+
+    public String status() {
+        return prefix + "status";
+    }
+
+    public String metrics() {
+        return prefix + "metrics";
+    }
+
+    public String control() {
+        return prefix + "control";
+    }
+
+    public String deadLetter() {
+        return prefix + "dead-letter";
+    }
+
+    public String heartbeats() {
+        return prefix + "heartbeats";
+    }
+
+    public List<String> all() {
+        return List.of(requests(), status(), metrics(), control(), deadLetter(), heartbeats());
+    }
+
+    /**
+     * The topics to create: {@code partitions} for requests and metrics (parallelism), the compacted ones with the
+     * same count so that keys spread, all with the cluster's default replication.
+     */
+    public List<NewTopic> definitions(int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+        }
+        Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        List<NewTopic> topics = new ArrayList<>();
+        topics.add(new NewTopic(requests(), Optional.of(partitions), Optional.empty()));
+        topics.add(new NewTopic(status(), Optional.of(partitions), Optional.empty()).configs(compacted));
+        topics.add(new NewTopic(metrics(), Optional.of(partitions), Optional.empty()));
+        topics.add(new NewTopic(control(), Optional.of(1), Optional.empty()).configs(compacted));
+        topics.add(new NewTopic(deadLetter(), Optional.of(1), Optional.empty()));
+        topics.add(new NewTopic(heartbeats(), Optional.of(1), Optional.empty()).configs(compacted));
+        return topics;
+    }
+
+    /** Creates whichever of the topics are missing; existing ones are left as they are. */
+    public void ensure(Admin admin, int partitions, Duration timeout) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = definitions(partitions).stream().filter(t -> !existing.contains(t.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer within " + timeout.toSeconds() + " s while creating topics", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}
