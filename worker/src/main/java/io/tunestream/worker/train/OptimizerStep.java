@@ -1,10 +1,9 @@
 package io.tunestream.worker.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.training.GradientCollector;
 import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.model.GradMode;
 import io.tunestream.worker.model.StepScope;
 import io.tunestream.worker.model.TokenBatch;
 import java.util.List;
@@ -24,9 +23,9 @@ public record OptimizerStep(double loss, double gradientNorm) {
             NDList inputs = TokenBatch.of(scope.manager(), tokenIds);
             NDArray labelArray = scope.manager().create(labels);
             float loss;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            try (GradMode recording = GradMode.enabled()) {
                 NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
-                collector.backward(value);
+                GradMode.backward(value);
                 loss = value.getFloat();
             }
             double gradientNorm = optimizer.clipGradients(scope, gradientClip);
