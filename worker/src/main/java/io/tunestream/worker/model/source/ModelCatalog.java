@@ -31,6 +31,7 @@ public final class ModelCatalog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<Path> allowedRoots;
+    private final boolean confined;
     private final Map<String, PretrainedModel> loaded = new ConcurrentHashMap<>();
 
     /** A catalog that reads HuggingFace directories anywhere: for the local CLI. */
@@ -38,8 +39,22 @@ public final class ModelCatalog {
         this(List.of());
     }
 
+    /** A catalog that reads HuggingFace directories under {@code allowedRoots}, or anywhere when there are none. */
     public ModelCatalog(List<Path> allowedRoots) {
+        this(allowedRoots, !allowedRoots.isEmpty());
+    }
+
+    private ModelCatalog(List<Path> allowedRoots, boolean confined) {
         this.allowedRoots = allowedRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        this.confined = confined;
+    }
+
+    /**
+     * A catalog for a worker, which serves requests from others: HuggingFace directories only under
+     * {@code allowedRoots}, none at all when there are none. Bundled and random models are always available.
+     */
+    public static ModelCatalog confinedTo(List<Path> allowedRoots) {
+        return new ModelCatalog(allowedRoots, true);
     }
 
     /** Loads the model a reference names, or returns it from the cache. */
@@ -119,10 +134,14 @@ public final class ModelCatalog {
 
     private Path confine(Path directory) {
         Path absolute = directory.toAbsolutePath().normalize();
+        // Checked before touching the file system, so that a request cannot probe which paths exist elsewhere.
+        if (confined && allowedRoots.stream().noneMatch(absolute::startsWith)) {
+            throw outsideRoots(directory);
+        }
         if (!Files.isDirectory(absolute)) {
             throw new IllegalArgumentException("model directory '" + directory + "' does not exist or is not a directory");
         }
-        if (allowedRoots.isEmpty()) {
+        if (!confined) {
             return absolute;
         }
         Path real;
@@ -133,6 +152,7 @@ public final class ModelCatalog {
         }
         for (Path root : allowedRoots) {
             try {
+                // the real path too: a symbolic link inside a root must not lead outside it
                 if (Files.exists(root) && real.startsWith(root.toRealPath())) {
                     return real;
                 }
@@ -140,8 +160,14 @@ public final class ModelCatalog {
                 throw new UncheckedIOException("cannot resolve model root '" + root + "'", e);
             }
         }
-        throw new IllegalArgumentException(
-                "model directory '" + directory + "' is outside the allowed model roots " + allowedRoots);
+        throw outsideRoots(directory);
+    }
+
+    private IllegalArgumentException outsideRoots(Path directory) {
+        return new IllegalArgumentException(allowedRoots.isEmpty()
+                ? "model directory '" + directory + "' is refused: this worker serves no HuggingFace directories"
+                        + " (start it with --model-root DIR); valid models here: minilm-l6, random:SHAPE[@SEED]"
+                : "model directory '" + directory + "' is outside the allowed model roots " + allowedRoots);
     }
 
     private static PretrainedModel readHuggingFace(ModelReference.HuggingFaceDirectory reference) throws IOException {
