@@ -1,0 +1,97 @@
+package io.tunestream.cli;
+
+import io.tunestream.schemas.KafkaClientProperties;
+import io.tunestream.schemas.Topics;
+import io.tunestream.worker.queue.QueueMode;
+import io.tunestream.worker.service.Worker;
+import io.tunestream.worker.service.WorkerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tunestream worker}: consume experiment requests from Kafka and run them until stopped. */
+@Command(
+        name = "worker",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Take experiment requests from Kafka one at a time, train and evaluate each, and stream metrics and",
+            "status back. SIGTERM (or Ctrl-C) finishes the current step, checkpoints, hands the run back and exits."
+        })
+final class WorkerCommand implements Callable<Integer> {
+
+    /** Leaves the orchestrator's usual 30 s grace period a margin for the JVM to exit. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(25);
+
+    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka's address.")
+    String bootstrapServers;
+
+    @Option(names = "--queue-mode", defaultValue = "share", paramLabel = "MODE",
+            description = "share (a share group, Kafka 4.2+; default) or group (a classic consumer group, older brokers).")
+    String queueMode;
+
+    @Option(names = "--group", defaultValue = WorkerConfig.DEFAULT_GROUP, description = "Share or consumer group of all workers (default: ${DEFAULT-VALUE}).")
+    String group;
+
+    @Option(names = "--worker-id", description = "This worker's name in statuses and metrics (default: host-pid-random).")
+    String workerId;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Checkpoint store that every worker reaches, e.g. a shared mount (default: ~/.cache/tunestream/checkpoints).")
+    Path checkpointDir;
+
+    @Option(names = "--model-root", paramLabel = "DIR",
+            description = "A directory under which requests may name HuggingFace models (hf:DIR); repeatable. Without one, only minilm-l6 and random: models.")
+    List<Path> modelRoots = new ArrayList<>();
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where datasets are looked for first (then $TUNESTREAM_DATA_DIR, then the user cache).")
+    Path dataDir;
+
+    @Option(names = "--client-properties", paramLabel = "FILE",
+            description = "Kafka client settings (security.protocol, sasl.*, ssl.*, timeouts) passed to every client.")
+    Path clientProperties;
+
+    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
+    String topicPrefix;
+
+    @Option(names = "--partitions", defaultValue = "6",
+            description = "Partitions of the requests and metrics topics when the worker creates them (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Override
+    public Integer call() throws Exception {
+        Path store = checkpointDir != null ? checkpointDir
+                : Path.of(System.getProperty("user.home"), ".cache", "tunestream", "checkpoints");
+        WorkerConfig config = WorkerConfig.defaults(bootstrapServers, store)
+                .withQueueMode(QueueMode.fromId(queueMode))
+                .withGroupId(group)
+                .withWorkerId(workerId != null ? workerId : WorkerConfig.defaultWorkerId())
+                .withTopics(new Topics(topicPrefix))
+                .withClientProperties(KafkaClientProperties.load(clientProperties))
+                .withModelRoots(modelRoots)
+                .withDataDirectory(Optional.ofNullable(dataDir));
+        try (Admin admin = Admin.create(config.baseClientProperties())) {
+            config.topics().ensure(admin, partitions, Duration.ofSeconds(60));
+        }
+        Worker worker = new Worker(config);
+        Thread hook = new Thread(() -> {
+            worker.shutdown();
+            try {
+                worker.awaitStopped(SHUTDOWN_GRACE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "worker-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.printf("worker %s: %s mode on %s, checkpoints in %s%n", config.workerId(), config.queueMode().id(),
+                bootstrapServers, store);
+        worker.run();
+        return 0;
+    }
+}

@@ -1,0 +1,107 @@
+package io.tunestream.worker.service;
+
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDManager;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.FailureKind;
+import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.model.source.ModelCatalog;
+import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.train.Trainer;
+import io.tunestream.worker.train.TrainingConfig;
+import io.tunestream.worker.train.TrainingSummary;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One attempt at a run, on the worker's training thread: check the request, prepare the experiment, train from the
+ * run's latest checkpoint in the shared store (so a run redelivered after a crash resumes where it stopped), and
+ * say how it ended. It never throws: every failure becomes a {@link RunOutcome.Failed} with its kind.
+ */
+final class RunExecution implements Callable<RunOutcome> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunExecution.class);
+
+    private final ExperimentRequest request;
+    private final RunReporter reporter;
+    private final RequestMapper mapper;
+    private final AdapterRegistry registry;
+    private final ModelCatalog models;
+    private final DatasetCatalog datasets;
+    private final Path checkpointStore;
+    private final AtomicReference<StopReason> stop;
+    private final ClusterView view;
+
+    RunExecution(ExperimentRequest request, RunReporter reporter, RequestMapper mapper, AdapterRegistry registry,
+            ModelCatalog models, DatasetCatalog datasets, Path checkpointStore, AtomicReference<StopReason> stop,
+            ClusterView view) {
+        this.request = request;
+        this.reporter = reporter;
+        this.mapper = mapper;
+        this.registry = registry;
+        this.models = models;
+        this.datasets = datasets;
+        this.checkpointStore = checkpointStore;
+        this.stop = stop;
+        this.view = view;
+    }
+
+    @Override
+    public RunOutcome call() {
+        String runId = request.getRunId();
+        TrainingConfig config;
+        try {
+            config = mapper.resolve(request);
+        } catch (InvalidRequestException e) {
+            return new RunOutcome.Failed(FailureKind.BAD_REQUEST, e.field(), e.getMessage());
+        }
+        long started = System.nanoTime();
+        Long budgetSeconds = request.getMaxWallSeconds();
+        try {
+            Experiment experiment = Experiment.prepare(config, registry, models, datasets);
+            RunDirectory runDirectory = RunDirectory.open(checkpointStore.resolve(runId), experiment.config());
+            TrainingSummary summary;
+            try (NDManager manager = NDManager.newBaseManager();
+                    AdaptedModel model = experiment.buildModel(manager)) {
+                Trainer trainer = new Trainer(model, experiment.config(), experiment.train(), experiment.dev(),
+                        runDirectory, reporter);
+                summary = trainer.run(() -> {
+                    if (view.isCancelled(runId)) {
+                        stop.compareAndSet(null, StopReason.CANCELLED);
+                    }
+                    if (budgetSeconds != null && (System.nanoTime() - started) / 1e9 > budgetSeconds) {
+                        stop.compareAndSet(null, StopReason.BUDGET);
+                    }
+                    return stop.get() != null;
+                });
+            }
+            if (summary.outcome().equals("completed")) {
+                return new RunOutcome.Succeeded(summary);
+            }
+            return switch (stop.get()) {
+                case CANCELLED -> new RunOutcome.Cancelled(summary.steps());
+                case SHUTDOWN -> new RunOutcome.HandedBack(summary.steps());
+                case LOCK_LOST -> new RunOutcome.Abandoned(summary.steps());
+                case BUDGET -> new RunOutcome.Failed(FailureKind.BUDGET, "maxWallSeconds", "maxWallSeconds of "
+                        + budgetSeconds + " s ran out at step " + summary.steps() + "; the checkpoint is kept");
+            };
+        } catch (IllegalArgumentException e) {
+            // the request was valid, but this worker cannot serve it (e.g. its dataset files are missing)
+            LOG.warn("run {} cannot start here: {}", runId, e.getMessage());
+            return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, e.getMessage());
+        } catch (UncheckedIOException | EngineException | OutOfMemoryError e) {
+            LOG.warn("run {} failed on this worker", runId, e);
+            return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("run {} failed in training", runId, e);
+            return new RunOutcome.Failed(FailureKind.TRAINING, null, e.toString());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.tunestream.worker.service;
+
+import io.tunestream.schemas.FailureKind;
+import io.tunestream.worker.train.TrainingSummary;
+
+/** How one attempt at a run ended on this worker, and so what the worker publishes and how it settles the request. */
+sealed interface RunOutcome {
+
+    /** Trained to the last step: SUCCEEDED with the summary; the request is done. */
+    record Succeeded(TrainingSummary summary) implements RunOutcome {}
+
+    /** FAILED. A BAD_REQUEST also goes to the dead-letter topic and is rejected; the others complete the request. */
+    record Failed(FailureKind kind, String field, String message) implements RunOutcome {}
+
+    /** A cancel arrived: stopped after the current step, checkpointed, CANCELLED. */
+    record Cancelled(long step) implements RunOutcome {}
+
+    /** The worker is shutting down: stopped after the current step, checkpointed, handed back to the queue. */
+    record HandedBack(long step) implements RunOutcome {}
+
+    /** The request's lock was lost: another worker may own the run now, so this one says nothing more. */
+    record Abandoned(long step) implements RunOutcome {}
+}

@@ -1,0 +1,136 @@
+package io.tunestream.worker.service;
+
+import io.tunestream.schemas.EvalMetric;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.FailureKind;
+import io.tunestream.schemas.RunFailure;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.RunSummary;
+import io.tunestream.schemas.StepMetric;
+import io.tunestream.worker.train.EvalMetrics;
+import io.tunestream.worker.train.StepMetrics;
+import io.tunestream.worker.train.TrainingListener;
+import io.tunestream.worker.train.TrainingSummary;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * One attempt's voice on Kafka: a step metric for every step, an eval metric for every evaluation, and the run's
+ * status at each transition and every {@code statusInterval} while it trains. It keeps the latest progress so
+ * that every status record is whole (the status topic is compacted: the last record is all a reader gets).
+ */
+final class RunReporter implements TrainingListener {
+
+    private final EventPublisher publisher;
+    private final ExperimentRequest request;
+    private final int attempt;
+    private final String workerId;
+    private final Duration statusInterval;
+    private final Clock clock;
+    private final Instant startedAt;
+
+    private long step;
+    private long totalSteps;
+    private Double latestLoss;
+    private Double bestAccuracy;
+    private Long bestStep;
+    private Instant lastStatus = Instant.EPOCH;
+
+    RunReporter(EventPublisher publisher, ExperimentRequest request, int attempt, String workerId,
+            Duration statusInterval, Clock clock) {
+        this.publisher = publisher;
+        this.request = request;
+        this.attempt = attempt;
+        this.workerId = workerId;
+        this.statusInterval = statusInterval;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    int attempt() {
+        return attempt;
+    }
+
+    synchronized long step() {
+        return step;
+    }
+
+    @Override
+    public synchronized void onStart(long startStep, long total, int trainExamples) {
+        step = startStep;
+        totalSteps = total;
+        publish(RunState.RUNNING);
+    }
+
+    @Override
+    public void onStep(StepMetrics m) {
+        publisher.metric(request.getRunId(), StepMetric.newBuilder()
+                .setRunId(request.getRunId()).setAttempt(attempt).setStep(m.step()).setTotalSteps(m.totalSteps())
+                .setEpoch(m.epoch()).setLoss(m.loss()).setLearningRate(m.learningRate())
+                .setGradientNorm(m.gradientNorm()).setSamplesPerSecond(m.samplesPerSecond())
+                .setTokensPerSecond(m.tokensPerSecond()).setStepMillis(m.stepMillis()).setBatchSize(m.batchSize())
+                .setTimestamp(clock.instant()).build());
+        synchronized (this) {
+            step = m.step();
+            latestLoss = m.loss();
+            if (Duration.between(lastStatus, clock.instant()).compareTo(statusInterval) >= 0) {
+                publish(RunState.RUNNING);
+            }
+        }
+    }
+
+    @Override
+    public void onEvaluation(EvalMetrics e) {
+        publisher.metric(request.getRunId(), EvalMetric.newBuilder()
+                .setRunId(request.getRunId()).setAttempt(attempt).setStep(e.step()).setEpoch(e.epoch())
+                .setAccuracy(e.result().accuracy()).setF1(e.result().macroF1()).setLoss(e.result().loss())
+                .setExamples(e.result().examples()).setBest(e.best()).setTimestamp(clock.instant()).build());
+        synchronized (this) {
+            if (bestAccuracy == null || e.result().accuracy() > bestAccuracy) {
+                bestAccuracy = e.result().accuracy();
+                bestStep = e.step();
+            }
+            publish(RunState.RUNNING);
+        }
+    }
+
+    synchronized Future<RecordMetadata> publish(RunState state) {
+        return publish(state, null, null);
+    }
+
+    synchronized Future<RecordMetadata> succeeded(TrainingSummary s) {
+        RunSummary summary = RunSummary.newBuilder()
+                .setSteps(s.steps()).setFinalAccuracy(s.finalEvaluation().accuracy())
+                .setFinalF1(s.finalEvaluation().macroF1()).setFinalLoss(s.finalEvaluation().loss())
+                .setBestAccuracy(s.bestAccuracy()).setBestStep(s.bestStep())
+                .setAdapterParameters(s.adapterParameters()).setHeadParameters(s.headParameters())
+                .setTotalParameters(s.totalParameters()).setWallSeconds(s.wallSeconds())
+                .setSamplesPerSecond(s.samplesPerSecond()).setTrainExamples(s.trainExamples()).build();
+        step = s.steps();
+        bestAccuracy = s.bestAccuracy();
+        bestStep = s.bestStep();
+        return publish(RunState.SUCCEEDED, summary, null);
+    }
+
+    synchronized Future<RecordMetadata> failed(FailureKind kind, String field, String message) {
+        return publish(RunState.FAILED, null, RunFailure.newBuilder().setKind(kind).setField(field).setMessage(message).build());
+    }
+
+    private Future<RecordMetadata> publish(RunState state, RunSummary summary, RunFailure failure) {
+        Instant now = clock.instant();
+        lastStatus = now;
+        boolean terminal = state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED;
+        boolean queued = state == RunState.QUEUED;
+        RunStatus status = RunStatus.newBuilder()
+                .setRunId(request.getRunId()).setSweepId(request.getSweepId()).setState(state).setAttempt(attempt)
+                .setWorkerId(queued ? null : workerId).setStep(step).setTotalSteps(totalSteps)
+                .setLatestLoss(latestLoss).setBestAccuracy(bestAccuracy).setBestStep(bestStep)
+                .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)
+                .setFinishedAt(terminal ? now : null).build();
+        return publisher.status(request.getRunId(), status);
+    }
+}

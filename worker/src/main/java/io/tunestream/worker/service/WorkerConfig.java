@@ -1,0 +1,142 @@
+package io.tunestream.worker.service;
+
+import io.tunestream.schemas.Topics;
+import io.tunestream.worker.queue.QueueMode;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * Everything a worker is started with; checked here, so a bad flag fails before the worker joins the queue.
+ *
+ * @param bootstrapServers Kafka's address, host:port[,host:port...]
+ * @param queueMode share group (default) or classic consumer group
+ * @param groupId the share or consumer group all workers of a deployment join
+ * @param workerId this worker's name in statuses, heartbeats and metrics
+ * @param topics topic names
+ * @param checkpointStore the directory every worker reaches where runs keep their checkpoints (a shared mount)
+ * @param clientProperties extra Kafka client settings (security, timeouts), passed through to every client
+ * @param modelRoots directories under which requests may name HuggingFace models; none: no such models
+ * @param dataDirectory where datasets are looked for first; empty: the environment variable, then the user cache
+ * @param pollTimeout how long one poll of the requests topic waits
+ * @param holdInterval how often a held request's lock is kept while its run trains
+ * @param statusInterval how often a running run's status is refreshed between evaluations
+ * @param heartbeatInterval how often the worker says it is alive
+ */
+public record WorkerConfig(
+        String bootstrapServers,
+        QueueMode queueMode,
+        String groupId,
+        String workerId,
+        Topics topics,
+        Path checkpointStore,
+        Properties clientProperties,
+        List<Path> modelRoots,
+        Optional<Path> dataDirectory,
+        Duration pollTimeout,
+        Duration holdInterval,
+        Duration statusInterval,
+        Duration heartbeatInterval) {
+
+    public static final String DEFAULT_GROUP = "tunestream-workers";
+
+    public WorkerConfig {
+        if (bootstrapServers == null || !bootstrapServers.matches("[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*")) {
+            throw new IllegalArgumentException("bootstrap servers must be host:port[,host:port...], got '" + bootstrapServers + "'");
+        }
+        if (groupId == null || groupId.isBlank()) {
+            throw new IllegalArgumentException("group id must not be empty");
+        }
+        if (workerId == null || !workerId.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("worker id must be 1 to 100 letters, digits, '.', '_' or '-', got '" + workerId + "'");
+        }
+        if (checkpointStore == null) {
+            throw new IllegalArgumentException("a checkpoint store directory is required");
+        }
+        for (Duration d : List.of(pollTimeout, holdInterval, statusInterval, heartbeatInterval)) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("intervals must be positive, got " + d);
+            }
+        }
+        clientProperties = copy(clientProperties);
+        modelRoots = List.copyOf(modelRoots);
+    }
+
+    /** A worker on {@code bootstrapServers} with every other setting at its default. */
+    public static WorkerConfig defaults(String bootstrapServers, Path checkpointStore) {
+        return new WorkerConfig(bootstrapServers, QueueMode.SHARE, DEFAULT_GROUP, defaultWorkerId(), Topics.defaults(),
+                checkpointStore, new Properties(), List.of(), Optional.empty(), Duration.ofMillis(500),
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    }
+
+    /** host-pid-random: unique per process, readable in dashboards. */
+    public static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "-");
+        } catch (UnknownHostException e) {
+            host = "worker";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 4);
+    }
+
+    public WorkerConfig withQueueMode(QueueMode mode) {
+        return new WorkerConfig(bootstrapServers, mode, groupId, workerId, topics, checkpointStore, clientProperties,
+                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withWorkerId(String id) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, id, topics, checkpointStore, clientProperties,
+                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withGroupId(String id) {
+        return new WorkerConfig(bootstrapServers, queueMode, id, workerId, topics, checkpointStore, clientProperties,
+                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withTopics(Topics newTopics) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, newTopics, checkpointStore,
+                clientProperties, modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withClientProperties(Properties properties) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore, properties,
+                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withHoldInterval(Duration interval) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
+                clientProperties, modelRoots, dataDirectory, pollTimeout, interval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withModelRoots(List<Path> roots) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
+                clientProperties, roots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    public WorkerConfig withDataDirectory(Optional<Path> directory) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
+                clientProperties, modelRoots, directory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+    }
+
+    /** The settings every client starts from: the properties file, then the bootstrap address. */
+    public Properties baseClientProperties() {
+        Properties props = copy(clientProperties);
+        props.put("bootstrap.servers", bootstrapServers);
+        return props;
+    }
+
+    private static Properties copy(Properties properties) {
+        Properties copy = new Properties();
+        if (properties != null) {
+            copy.putAll(properties);
+        }
+        return copy;
+    }
+}

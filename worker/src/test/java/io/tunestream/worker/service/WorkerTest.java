@@ -1,0 +1,132 @@
+package io.tunestream.worker.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tunestream.schemas.AdapterMethodId;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.StepMetric;
+import io.tunestream.worker.queue.QueueMode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The worker against a real embedded broker, in both queue modes, with the tiny model on a sample of SST-2. */
+class WorkerTest {
+
+    @ParameterizedTest
+    @EnumSource(QueueMode.class)
+    @Timeout(180)
+    void aRunTrainsOnceAndStreamsEveryStep(QueueMode mode) throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
+            kafka.startWorker(kafka.workerConfig("w1", mode));
+            ExperimentRequest request = KafkaFixture.request("run-a", AdapterMethodId.lora, 20);
+            kafka.submit(request);
+            RunStatus done = kafka.awaitState("run-a", RunState.SUCCEEDED, Duration.ofSeconds(120));
+            assertNotNull(done.getSummary());
+            assertEquals(20, done.getSummary().getSteps());
+            assertEquals(1, done.getAttempt());
+            assertEquals("w1", done.getWorkerId());
+            List<StepMetric> steps = kafka.metrics.await(StepMetric.class, m -> m.size() >= 20, Duration.ofSeconds(10), "20 steps");
+            assertEquals(stepsOnceEach(20), countByStep(steps));
+        }
+    }
+
+    /** Share groups: a 2 s record lock (the broker's minimum lowered for the test). */
+    static final Map<String, String> SHORT_LOCK = Map.of(
+            "group.share.record.lock.duration.ms", "2000", "group.share.min.record.lock.duration.ms", "1000");
+
+    @ParameterizedTest
+    @EnumSource(QueueMode.class)
+    @Timeout(240)
+    void aRunLongerThanTheLockOrThePollIntervalRunsExactlyOnce(QueueMode mode) throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(mode == QueueMode.SHARE ? SHORT_LOCK : Map.of(), 1)) {
+            Properties client = new Properties();
+            // classic groups: a member that does not poll for 2 s is evicted; the worker keeps polling while it trains
+            client.put("max.poll.interval.ms", "2000");
+            kafka.startWorker(kafka.workerConfig("w1", mode).withClientProperties(client).withHoldInterval(Duration.ofSeconds(1)));
+            // a second worker that would get the request if the first lost its hold
+            kafka.startWorker(kafka.workerConfig("w2", mode).withClientProperties(client));
+            int steps = 1000;
+            kafka.submit(KafkaFixture.request("long", AdapterMethodId.lora, steps));
+            RunStatus done = kafka.awaitState("long", RunState.SUCCEEDED, Duration.ofSeconds(180));
+            double seconds = Duration.between(done.getStartedAt(), done.getFinishedAt()).toMillis() / 1000.0;
+            assertTrue(seconds > 3 * 2.0, "the run took " + seconds + " s: not longer than 3 lock durations / poll intervals");
+            List<RunStatus> statuses = kafka.statusesOf("long");
+            assertEquals(1, statuses.stream().filter(s -> s.getState() == RunState.STARTING).count(), statuses.toString());
+            assertTrue(statuses.stream().allMatch(s -> s.getAttempt() == 1), "a second attempt started: " + statuses);
+            assertEquals(1, statuses.stream().map(RunStatus::getWorkerId).distinct().count(), "two workers ran it");
+            Thread.sleep(2500);
+            assertEquals(1, kafka.statusesOf("long").stream().filter(s -> s.getState() == RunState.SUCCEEDED).count());
+            assertEquals(stepsOnceEach(steps), countByStep(kafka.metrics.messages(StepMetric.class)));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(QueueMode.class)
+    @Timeout(180)
+    void cancelStopsARunningRunWithinAStepAndSkipsAQueuedOne(QueueMode mode) throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
+            kafka.startWorker(kafka.workerConfig("w1", mode));
+            kafka.submit(KafkaFixture.request("running", AdapterMethodId.dora, 100_000));
+            kafka.submit(KafkaFixture.request("queued", AdapterMethodId.lora, 10));
+            kafka.metrics.await(StepMetric.class, m -> m.size() >= 5, Duration.ofSeconds(60), "5 steps of 'running'");
+            kafka.cancel("queued");
+            kafka.cancel("running");
+            RunStatus cancelled = kafka.awaitState("running", RunState.CANCELLED, Duration.ofSeconds(30));
+            long lastStep = kafka.metrics.messages(StepMetric.class).stream()
+                    .filter(m -> m.getRunId().equals("running")).mapToLong(StepMetric::getStep).max().orElseThrow();
+            assertEquals(lastStep, cancelled.getStep(), "steps were taken after the run was marked CANCELLED");
+            assertTrue(lastStep < 100_000);
+            kafka.awaitState("queued", RunState.CANCELLED, Duration.ofSeconds(30));
+            assertTrue(kafka.statusesOf("queued").stream().noneMatch(s -> s.getState() == RunState.STARTING),
+                    "the cancelled queued run was started");
+            assertTrue(kafka.metrics.messages(StepMetric.class).stream().noneMatch(m -> m.getRunId().equals("queued")));
+            // the worker serves on
+            kafka.submit(KafkaFixture.request("after", AdapterMethodId.lora, 4));
+            kafka.awaitState("after", RunState.SUCCEEDED, Duration.ofSeconds(60));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(QueueMode.class)
+    @Timeout(240)
+    void aBrokerRestartMidRunLosesAndDuplicatesNoStep(QueueMode mode) throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
+            kafka.startWorker(kafka.workerConfig("w1", mode));
+            int steps = 300;
+            kafka.submit(KafkaFixture.request("restart", AdapterMethodId.lora, steps));
+            kafka.metrics.await(StepMetric.class, m -> m.size() >= 10, Duration.ofSeconds(60), "10 steps");
+            kafka.broker.stop();
+            Thread.sleep(3000);
+            kafka.broker.restart();
+            kafka.awaitState("restart", RunState.SUCCEEDED, Duration.ofSeconds(180));
+            List<StepMetric> metrics = kafka.metrics.await(StepMetric.class, m -> m.size() >= steps, Duration.ofSeconds(30), steps + " steps");
+            assertEquals(stepsOnceEach(steps), countByStep(metrics));
+            assertTrue(metrics.stream().allMatch(m -> m.getAttempt() == 1), "the run restarted");
+            Thread.sleep(1000);
+            assertEquals(1, kafka.statusesOf("restart").stream().filter(s -> s.getState() == RunState.SUCCEEDED).count());
+        }
+    }
+
+    static Map<Long, Long> countByStep(List<StepMetric> metrics) {
+        return metrics.stream().collect(Collectors.groupingBy(StepMetric::getStep, TreeMap::new, Collectors.counting()));
+    }
+
+    static Map<Long, Long> stepsOnceEach(int steps) {
+        Map<Long, Long> expected = new TreeMap<>();
+        for (long s = 1; s <= steps; s++) {
+            expected.put(s, 1L);
+        }
+        return expected;
+    }
+}
