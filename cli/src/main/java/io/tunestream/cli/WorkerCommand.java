@@ -2,6 +2,9 @@ package io.tunestream.cli;
 
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.Topics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.worker.metrics.MetricsServer;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.service.Worker;
 import io.tunestream.worker.service.WorkerConfig;
@@ -64,6 +67,13 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Partitions of the requests and metrics topics when the worker creates them (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port; default: not served).")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "Address the metrics endpoint listens on (default: ${DEFAULT-VALUE}).")
+    String metricsHost;
+
     @Override
     public Integer call() throws Exception {
         Path store = checkpointDir != null ? checkpointDir
@@ -79,7 +89,9 @@ final class WorkerCommand implements Callable<Integer> {
         try (Admin admin = Admin.create(config.baseClientProperties())) {
             config.topics().ensure(admin, partitions, Duration.ofSeconds(60));
         }
-        Worker worker = new Worker(config);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MetricsServer metrics = metricsPort == null ? null : MetricsServer.start(registry, metricsHost, metricsPort);
+        Worker worker = new Worker(config, registry);
         Thread hook = new Thread(() -> {
             worker.shutdown();
             try {
@@ -91,7 +103,16 @@ final class WorkerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.printf("worker %s: %s mode on %s, checkpoints in %s%n", config.workerId(), config.queueMode().id(),
                 bootstrapServers, store);
-        worker.run();
+        if (metrics != null) {
+            System.err.printf("metrics at http://%s:%d/metrics%n", metricsHost, metrics.port());
+        }
+        try {
+            worker.run();
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
+        }
         return 0;
     }
 }

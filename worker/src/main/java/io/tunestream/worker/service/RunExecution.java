@@ -11,6 +11,7 @@ import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.train.Trainer;
+import io.tunestream.worker.train.TrainingListener;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingSummary;
 import java.io.UncheckedIOException;
@@ -30,7 +31,7 @@ final class RunExecution implements Callable<RunOutcome> {
     private static final Logger LOG = LoggerFactory.getLogger(RunExecution.class);
 
     private final ExperimentRequest request;
-    private final RunReporter reporter;
+    private final TrainingListener listener;
     private final RequestMapper mapper;
     private final AdapterRegistry registry;
     private final ModelCatalog models;
@@ -39,11 +40,11 @@ final class RunExecution implements Callable<RunOutcome> {
     private final AtomicReference<StopReason> stop;
     private final ClusterView view;
 
-    RunExecution(ExperimentRequest request, RunReporter reporter, RequestMapper mapper, AdapterRegistry registry,
+    RunExecution(ExperimentRequest request, TrainingListener listener, RequestMapper mapper, AdapterRegistry registry,
             ModelCatalog models, DatasetCatalog datasets, Path checkpointStore, AtomicReference<StopReason> stop,
             ClusterView view) {
         this.request = request;
-        this.reporter = reporter;
+        this.listener = listener;
         this.mapper = mapper;
         this.registry = registry;
         this.models = models;
@@ -71,7 +72,7 @@ final class RunExecution implements Callable<RunOutcome> {
             try (NDManager manager = NDManager.newBaseManager();
                     AdaptedModel model = experiment.buildModel(manager)) {
                 Trainer trainer = new Trainer(model, experiment.config(), experiment.train(), experiment.dev(),
-                        runDirectory, reporter);
+                        runDirectory, listener);
                 summary = trainer.run(() -> {
                     if (view.isCancelled(runId)) {
                         stop.compareAndSet(null, StopReason.CANCELLED);

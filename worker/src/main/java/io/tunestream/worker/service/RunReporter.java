@@ -39,6 +39,9 @@ final class RunReporter implements TrainingListener {
     private Double bestAccuracy;
     private Long bestStep;
     private Instant lastStatus = Instant.EPOCH;
+    private long publishNanos;
+    private double stepMillis;
+    private long steps;
 
     RunReporter(EventPublisher publisher, ExperimentRequest request, int attempt, String workerId,
             Duration statusInterval, Clock clock) {
@@ -68,6 +71,7 @@ final class RunReporter implements TrainingListener {
 
     @Override
     public void onStep(StepMetrics m) {
+        long started = System.nanoTime();
         publisher.metric(request.getRunId(), StepMetric.newBuilder()
                 .setRunId(request.getRunId()).setAttempt(attempt).setStep(m.step()).setTotalSteps(m.totalSteps())
                 .setEpoch(m.epoch()).setLoss(m.loss()).setLearningRate(m.learningRate())
@@ -80,7 +84,15 @@ final class RunReporter implements TrainingListener {
             if (Duration.between(lastStatus, clock.instant()).compareTo(statusInterval) >= 0) {
                 publish(RunState.RUNNING);
             }
+            publishNanos += System.nanoTime() - started;
+            stepMillis += m.stepMillis();
+            steps++;
         }
+    }
+
+    /** What streaming this attempt cost its training thread: time in publish calls against time in steps. */
+    synchronized PublishingCost publishingCost() {
+        return new PublishingCost(steps, publishNanos / 1e6, stepMillis);
     }
 
     @Override

@@ -10,14 +10,19 @@ import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.TrainingSettings;
 import io.tunestream.schemas.WorkerHeartbeat;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.queue.Delivery;
 import io.tunestream.worker.queue.GroupRequestQueue;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.queue.RequestQueue;
 import io.tunestream.worker.queue.ShareRequestQueue;
+import io.tunestream.worker.train.StepMetrics;
+import io.tunestream.worker.train.TrainingListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,6 +58,7 @@ public final class Worker implements Runnable {
 
     private final WorkerConfig config;
     private final Clock clock;
+    private final WorkerMetrics metrics;
     private final AdapterRegistry registry = AdapterRegistry.standard();
     private final ModelCatalog models;
     private final DatasetCatalog datasets;
@@ -64,14 +70,22 @@ public final class Worker implements Runnable {
     private volatile String currentRun;
     private volatile RunReporter currentReporter;
     private final AtomicReference<AtomicReference<StopReason>> currentStop = new AtomicReference<>();
+    private volatile PublishingCost lastPublishingCost;
 
+    /** A worker whose meters no one reads (tests, embedded use). */
     public Worker(WorkerConfig config) {
-        this(config, Clock.systemUTC());
+        this(config, new SimpleMeterRegistry());
     }
 
-    Worker(WorkerConfig config, Clock clock) {
+    /** A worker that records its meters in {@code registry} (a Prometheus registry the metrics endpoint serves). */
+    public Worker(WorkerConfig config, MeterRegistry meterRegistry) {
+        this(config, meterRegistry, Clock.systemUTC());
+    }
+
+    Worker(WorkerConfig config, MeterRegistry meterRegistry, Clock clock) {
         this.config = config;
         this.clock = clock;
+        this.metrics = new WorkerMetrics(meterRegistry, config.workerId());
         this.models = ModelCatalog.confinedTo(config.modelRoots());
         this.datasets = new DatasetCatalog(config.dataDirectory());
         this.mapper = new RequestMapper(registry, models);
@@ -97,6 +111,7 @@ public final class Worker implements Runnable {
                 ClusterView view = new ClusterView(config.baseClientProperties(), config.topics(), id + "-view");
                 RequestQueue requests = openQueue()) {
             queue = requests;
+            metrics.watchFailedRecords(publisher::failedRecords);
             long every = config.heartbeatInterval().toMillis();
             heartbeats.scheduleAtFixedRate(() -> heartbeat(publisher), 0, every, TimeUnit.MILLISECONDS);
             LOG.info("worker {} serving {} ({} mode, group {})", id, config.topics().requests(),
@@ -135,6 +150,11 @@ public final class Worker implements Runnable {
         if (q != null) {
             q.wakeup();
         }
+    }
+
+    /** What publishing cost the training thread in the last run this worker trained, if any. */
+    public Optional<PublishingCost> lastPublishingCost() {
+        return Optional.ofNullable(lastPublishingCost);
     }
 
     /** Waits for {@link #run} to return after {@link #shutdown}. */
@@ -183,13 +203,20 @@ public final class Worker implements Runnable {
         }
         LOG.info("run {} attempt {} starting ({}, delivery {})", runId, attempt, request.getMethod(), delivery.coordinates());
         reporter.publish(RunState.STARTING);
+        metrics.runStarted();
         AtomicReference<StopReason> stop = new AtomicReference<>(stopping ? StopReason.SHUTDOWN : null);
         currentStop.set(stop);
         currentRun = runId;
         currentReporter = reporter;
         RunOutcome outcome;
         try {
-            Future<RunOutcome> running = training.submit(new RunExecution(request, reporter, mapper, registry,
+            TrainingListener listener = TrainingListener.all(reporter, new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics step) {
+                    metrics.step(step);
+                }
+            });
+            Future<RunOutcome> running = training.submit(new RunExecution(request, listener, mapper, registry,
                     models, datasets, config.checkpointStore(), stop, view));
             outcome = await(running, delivery, requests, stop);
         } finally {
@@ -197,6 +224,9 @@ public final class Worker implements Runnable {
             currentRun = null;
             currentReporter = null;
         }
+        metrics.runEnded(outcomeName(outcome));
+        lastPublishingCost = reporter.publishingCost();
+        LOG.info("run {}: publishing metrics cost {}", runId, lastPublishingCost);
         if (outcome instanceof RunOutcome.Succeeded s) {
             LOG.info("run {} succeeded: best dev accuracy {} at step {}", runId, s.summary().bestAccuracy(), s.summary().bestStep());
             settle(delivery, requests, reporter.succeeded(s.summary()), requests::complete);
@@ -296,6 +326,19 @@ public final class Worker implements Runnable {
         } catch (RuntimeException e) {
             LOG.warn("heartbeat not sent: {}", e.toString());
         }
+    }
+
+    private static String outcomeName(RunOutcome outcome) {
+        if (outcome instanceof RunOutcome.Succeeded) {
+            return "succeeded";
+        } else if (outcome instanceof RunOutcome.Failed f) {
+            return "failed_" + f.kind().name().toLowerCase(java.util.Locale.ROOT);
+        } else if (outcome instanceof RunOutcome.Cancelled) {
+            return "cancelled";
+        } else if (outcome instanceof RunOutcome.HandedBack) {
+            return "handed_back";
+        }
+        return "abandoned";
     }
 
     private static boolean isTerminal(RunState state) {

@@ -124,7 +124,11 @@ public final class KafkaFixture implements AutoCloseable {
     }
 
     public RunningWorker startWorker(WorkerConfig config) {
-        RunningWorker worker = new RunningWorker(new Worker(config));
+        return startWorker(new Worker(config));
+    }
+
+    public RunningWorker startWorker(Worker unstarted) {
+        RunningWorker worker = new RunningWorker(unstarted);
         workers.add(worker);
         return worker;
     }
