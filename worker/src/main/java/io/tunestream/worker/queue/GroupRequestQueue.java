@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -43,6 +44,9 @@ public final class GroupRequestQueue implements RequestQueue, ConsumerRebalanceL
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // one request at a time: a second would wait unseen behind a long run
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+        // a worker joining must not take the partition of a busy one (the run would start twice): sticky,
+        // incremental rebalancing leaves assigned partitions where they are
+        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         consumer = new KafkaConsumer<>(props);
         consumer.subscribe(Set.of(topic), this);
     }

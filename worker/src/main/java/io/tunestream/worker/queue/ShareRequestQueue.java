@@ -206,12 +206,23 @@ public final class ShareRequestQueue implements RequestQueue {
      * later poll (with the same delivery count: a renewal is not a new delivery), acknowledgeable again.
      */
     private void awaitRenewedCopy(Duration timeout) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+        long started = System.nanoTime();
+        ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
+        for (ConsumerRecord<String, byte[]> record : records) {
             if (sameRecord(record, held)) {
                 held = record;
                 startLock(renewalSentNanos);
             } else {
                 consumer.acknowledge(record, AcknowledgeType.RELEASE);
+            }
+        }
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+        if (records.isEmpty() && elapsedMillis < 20) {
+            // a poll can return at once while an acknowledgement is in flight: do not spin a core the run needs
+            try {
+                Thread.sleep(Math.min(100, timeout.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

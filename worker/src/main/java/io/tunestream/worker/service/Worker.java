@@ -185,7 +185,8 @@ public final class Worker implements Runnable {
             poison(delivery, requests, publisher, e.field(), e.getMessage());
             return;
         }
-        if (!view.catchUp(Duration.ofSeconds(10))) {
+        // keeping the request meanwhile: a classic group evicts a member that stops polling
+        if (!view.catchUp(Duration.ofSeconds(10), () -> requests.hold(delivery, Duration.ofMillis(50)))) {
             LOG.warn("run {}: could not read the latest statuses; deciding on what is known", runId);
         }
         Optional<RunStatus> previous = view.status(runId);
