@@ -1,0 +1,48 @@
+package io.tunestream.cli;
+
+import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.coordinator.results.ResultsTable;
+import io.tunestream.coordinator.results.RunLedger;
+import io.tunestream.coordinator.results.RunRecord;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tunestream results}: a sweep's runs sorted by best dev accuracy, read from Kafka. */
+@Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "A sweep's runs sorted by best dev accuracy, with parameter counts, wall time and samples/s.")
+final class ResultsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SWEEP", description = "The sweep's name.")
+    String sweep;
+
+    @Option(names = "--format", defaultValue = "table", description = "table, markdown, csv or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() {
+        ResultsTable.Format chosen = ResultsTable.format(format);
+        RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics().requests(),
+                kafka.topics().status(), kafka.topics().metrics()), KafkaOptions.TIMEOUT));
+        List<RunRecord> runs = ledger.runs(sweep);
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(ResultsTable.render(runs, chosen));
+        out.flush();
+        return 0;
+    }
+}

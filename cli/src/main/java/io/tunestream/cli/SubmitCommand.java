@@ -1,0 +1,74 @@
+package io.tunestream.cli;
+
+import io.tunestream.coordinator.kafka.SweepSubmitter;
+import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.coordinator.sweep.Sweep;
+import io.tunestream.coordinator.sweep.SweepPlanner;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tunestream submit}: plan a sweep into runs and publish the ones not yet submitted. */
+@Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Plan a sweep file (a base experiment and a grid) into runs and publish them to Kafka.",
+            "Run ids derive from the sweep name and each run's settings: submitting the same sweep again publishes",
+            "only runs it did not have before. An invalid sweep fails before anything is published."})
+final class SubmitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SWEEP.yaml", description = "The sweep file.")
+    Path sweepFile;
+
+    @Option(names = "--dry-run", description = "Print the planned runs; publish nothing.")
+    boolean dryRun;
+
+    @Option(names = "--partitions", defaultValue = "6",
+            description = "Partitions of the requests and metrics topics if they must be created (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() {
+        Sweep sweep = Sweep.read(sweepFile);
+        List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.now());
+        PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+            out.printf("sweep %s: %d runs (dry run: nothing published)%n", sweep.name(), runs.size());
+            runs.forEach(run -> out.printf("  %s  %s%n", run.runId(), describe(run)));
+            out.flush();
+            return 0;
+        }
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
+        }
+        SweepSubmitter.Submission submission = new SweepSubmitter(kafka.clientProperties(), kafka.topics(),
+                KafkaOptions.TIMEOUT).submit(runs);
+        out.printf("sweep %s: %d runs published, %d already submitted%n", sweep.name(), submission.published().size(),
+                submission.skipped().size());
+        submission.published().forEach(id -> out.println("  + " + id));
+        out.flush();
+        return 0;
+    }
+
+    private static String describe(PlannedRun run) {
+        return run.settings().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(f -> f.fieldName())))
+                .map(e -> e.getKey().fieldName() + "=" + e.getValue()).collect(Collectors.joining(" "));
+    }
+}

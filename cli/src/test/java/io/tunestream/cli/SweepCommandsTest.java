@@ -1,0 +1,106 @@
+package io.tunestream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStatus;
+import io.tunestream.worker.queue.QueueMode;
+import io.tunestream.worker.service.KafkaFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** submit, status and results against an embedded broker and two in-process workers. */
+class SweepCommandsTest {
+
+    private static final String SWEEP = """
+            sweep: six
+            base:
+              model: random:tiny@1
+              dataset: glue-sst2
+              rank: 4
+              batchSize: 8
+              maxSteps: 10
+              evalEvery: 5
+              maxLength: 32
+            grid:
+              method: [lora, dora, salt]
+              seed: [1, 2]
+            """;
+
+    @Test
+    @Timeout(300)
+    void aSixRunSweepThroughTwoWorkersEndsInACompleteResultsTableAndResubmittingPublishesNothing() throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
+            String bootstrap = kafka.broker.bootstrapServers();
+            Path bad = Files.writeString(kafka.root.resolve("bad.yaml"), SWEEP.replace("rank: 4", "rank: -4"));
+            CliRun refused = CliRun.of("submit", bad.toString(), "--bootstrap-servers", bootstrap);
+            assertEquals(2, refused.exitCode());
+            assertEquals("error: base.rank must be at least 1, got -4", refused.err().strip());
+            assertEquals(0, requests(bootstrap, kafka).size(), "an invalid sweep published something");
+
+            Path file = Files.writeString(kafka.root.resolve("six.yaml"), SWEEP);
+            CliRun dry = CliRun.of("submit", file.toString(), "--dry-run", "--bootstrap-servers", bootstrap);
+            assertEquals(0, dry.exitCode(), dry.err());
+            assertTrue(dry.out().startsWith("sweep six: 6 runs (dry run: nothing published)"), dry.out());
+            assertEquals(0, requests(bootstrap, kafka).size());
+
+            kafka.startWorker(kafka.workerConfig("w1", QueueMode.SHARE));
+            kafka.startWorker(kafka.workerConfig("w2", QueueMode.SHARE));
+            CliRun submitted = CliRun.of("submit", file.toString(), "--bootstrap-servers", bootstrap);
+            assertEquals(0, submitted.exitCode(), submitted.err());
+            assertTrue(submitted.out().startsWith("sweep six: 6 runs published, 0 already submitted"), submitted.out());
+            List<String> runIds = requests(bootstrap, kafka).stream().map(ExperimentRequest::getRunId).toList();
+            assertEquals(6, runIds.size());
+            for (String runId : runIds) {
+                kafka.awaitState(runId, RunState.SUCCEEDED, Duration.ofSeconds(240));
+            }
+
+            CliRun results = CliRun.of("results", "six", "--format", "json", "--bootstrap-servers", bootstrap);
+            assertEquals(0, results.exitCode(), results.err());
+            JsonNode rows = new ObjectMapper().readTree(results.out());
+            assertEquals(6, rows.size());
+            Map<String, RunStatus> statuses = kafka.latestStatuses();
+            double previous = Double.POSITIVE_INFINITY;
+            for (JsonNode row : rows) {
+                RunStatus status = statuses.get(row.get("run").asText());
+                assertEquals("SUCCEEDED", row.get("state").asText());
+                assertEquals(status.getSummary().getBestAccuracy(), row.get("best_accuracy").asDouble(), 0.0);
+                assertEquals(status.getSummary().getAdapterParameters(), row.get("adapter_params").asLong());
+                assertEquals(status.getSummary().getHeadParameters(), row.get("head_params").asLong());
+                assertTrue(row.get("adapter_params").asLong() > 0);
+                assertTrue(row.get("wall_seconds").asDouble() > 0);
+                assertTrue(row.get("best_accuracy").asDouble() <= previous, "not sorted by best accuracy");
+                previous = row.get("best_accuracy").asDouble();
+            }
+            CliRun markdown = CliRun.of("results", "six", "--format", "markdown", "--bootstrap-servers", bootstrap);
+            assertTrue(markdown.out().startsWith("| run | state | method | rank | lr | seed | best_accuracy |"), markdown.out());
+            assertEquals(2 + 6, markdown.out().lines().count());
+
+            CliRun status = CliRun.of("status", "six", "--bootstrap-servers", bootstrap);
+            assertEquals(6, status.out().lines().filter(l -> l.contains("SUCCEEDED")).count(), status.out());
+
+            CliRun again = CliRun.of("submit", file.toString(), "--bootstrap-servers", bootstrap);
+            assertEquals(0, again.exitCode(), again.err());
+            assertTrue(again.out().startsWith("sweep six: 0 runs published, 6 already submitted"), again.out());
+            assertEquals(6, requests(bootstrap, kafka).size(), "resubmitting published requests again");
+        }
+    }
+
+    private static List<ExperimentRequest> requests(String bootstrap, KafkaFixture kafka) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        return TopicSnapshot.read(props, List.of(kafka.topics.requests()), Duration.ofSeconds(30)).stream()
+                .filter(ExperimentRequest.class::isInstance).map(ExperimentRequest.class::cast).toList();
+    }
+}

@@ -1,0 +1,133 @@
+package io.tunestream.coordinator.results;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RunSummary;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The comparison a sweep exists for: its runs sorted by best dev accuracy, with the trainable parameters (adapter
+ * and head, and their share of the model), wall time and throughput. Text, markdown, CSV or JSON.
+ */
+public final class ResultsTable {
+
+    public enum Format { TABLE, MARKDOWN, CSV, JSON }
+
+    private record Column(String name, Function<RunRecord, Object> value) {}
+
+    private static final List<Column> COLUMNS = List.of(
+            new Column("run", RunRecord::runId),
+            new Column("state", r -> r.state().name()),
+            new Column("method", r -> request(r, q -> q.getMethod().name())),
+            new Column("rank", r -> request(r, q -> q.getAdapter().getRank())),
+            new Column("lr", r -> request(r, q -> q.getTraining().getLearningRate())),
+            new Column("seed", r -> request(r, ExperimentRequest::getSeed)),
+            new Column("best_accuracy", r -> Double.isNaN(r.bestAccuracy()) ? null : r.bestAccuracy()),
+            new Column("best_step", r -> summary(r, RunSummary::getBestStep)),
+            new Column("final_accuracy", r -> summary(r, RunSummary::getFinalAccuracy)),
+            new Column("adapter_params", r -> summary(r, RunSummary::getAdapterParameters)),
+            new Column("head_params", r -> summary(r, RunSummary::getHeadParameters)),
+            new Column("trainable_share", r -> summary(r, s -> (double) (s.getAdapterParameters() + s.getHeadParameters()) / s.getTotalParameters())),
+            new Column("wall_seconds", r -> summary(r, RunSummary::getWallSeconds)),
+            new Column("samples_per_second", r -> summary(r, RunSummary::getSamplesPerSecond)));
+
+    private ResultsTable() {}
+
+    public static Format format(String name) {
+        return Arrays.stream(Format.values()).filter(f -> f.name().equalsIgnoreCase(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "'; valid formats: table, markdown, csv, json"));
+    }
+
+    public static String render(List<RunRecord> runs, Format format) {
+        List<RunRecord> sorted = RunLedger.byBestAccuracy(runs);
+        return switch (format) {
+            case JSON -> json(sorted);
+            case CSV -> delimited(sorted, ",", false);
+            case MARKDOWN -> delimited(sorted, " | ", true);
+            case TABLE -> aligned(sorted);
+        };
+    }
+
+    private static String json(List<RunRecord> runs) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (RunRecord run : runs) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            COLUMNS.forEach(c -> row.put(c.name(), c.value().apply(run)));
+            rows.add(row);
+        }
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String delimited(List<RunRecord> runs, String separator, boolean markdown) {
+        StringBuilder out = new StringBuilder();
+        List<String> header = COLUMNS.stream().map(Column::name).toList();
+        out.append(markdown ? "| " : "").append(String.join(separator, header)).append(markdown ? " |" : "").append('\n');
+        if (markdown) {
+            out.append("|").append(" --- |".repeat(header.size())).append('\n');
+        }
+        for (RunRecord run : runs) {
+            List<String> cells = COLUMNS.stream().map(c -> cell(c, run, !markdown)).toList();
+            out.append(markdown ? "| " : "").append(String.join(separator, cells)).append(markdown ? " |" : "").append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String aligned(List<RunRecord> runs) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(COLUMNS.stream().map(Column::name).toList());
+        runs.forEach(run -> rows.add(COLUMNS.stream().map(c -> cell(c, run, false)).toList()));
+        int[] widths = new int[COLUMNS.size()];
+        rows.forEach(row -> {
+            for (int i = 0; i < row.size(); i++) {
+                widths[i] = Math.max(widths[i], row.get(i).length());
+            }
+        });
+        StringBuilder out = new StringBuilder();
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) {
+                out.append(String.format(Locale.ROOT, "%-" + widths[i] + "s", row.get(i))).append(i + 1 < row.size() ? "  " : "");
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /** One cell; raw numbers for CSV, readable ones (percentages, separators) for people. */
+    private static String cell(Column column, RunRecord run, boolean raw) {
+        Object value = column.value().apply(run);
+        if (value == null) {
+            return raw ? "" : "-";
+        }
+        if (raw || !(value instanceof Number number)) {
+            return value.toString();
+        }
+        return switch (column.name()) {
+            case "best_accuracy", "final_accuracy" -> String.format(Locale.ROOT, "%.2f%%", 100 * number.doubleValue());
+            case "trainable_share" -> String.format(Locale.ROOT, "%.3f%%", 100 * number.doubleValue());
+            case "adapter_params", "head_params" -> String.format(Locale.ROOT, "%,d", number.longValue());
+            case "wall_seconds", "samples_per_second" -> String.format(Locale.ROOT, "%.1f", number.doubleValue());
+            case "lr" -> String.format(Locale.ROOT, "%.1e", number.doubleValue());
+            default -> value.toString();
+        };
+    }
+
+    private static Object request(RunRecord run, Function<ExperimentRequest, Object> field) {
+        return run.request() == null ? null : field.apply(run.request());
+    }
+
+    private static Object summary(RunRecord run, Function<RunSummary, Object> field) {
+        return run.status() == null || run.status().getSummary() == null ? null : field.apply(run.status().getSummary());
+    }
+}

@@ -1,0 +1,31 @@
+package io.tunestream.coordinator.results;
+
+import io.tunestream.schemas.EvalMetric;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.StepMetric;
+
+/**
+ * What is known of one run from Kafka: its request, its latest status, its best evaluation and its latest step.
+ * Any part may be missing (a request whose status was compacted away, a run not started yet).
+ */
+public record RunRecord(String runId, ExperimentRequest request, RunStatus status, EvalMetric bestEvaluation,
+        StepMetric latestStep) {
+
+    public RunState state() {
+        return status == null ? RunState.QUEUED : status.getState();
+    }
+
+    public String sweepId() {
+        return request != null ? request.getSweepId() : status != null ? status.getSweepId() : "";
+    }
+
+    /** Best dev accuracy: the final summary's, else the best evaluation streamed so far; NaN before any. */
+    public double bestAccuracy() {
+        if (status != null && status.getSummary() != null) {
+            return status.getSummary().getBestAccuracy();
+        }
+        return bestEvaluation == null ? Double.NaN : bestEvaluation.getAccuracy();
+    }
+}

@@ -1,0 +1,116 @@
+package io.tunestream.coordinator.sweep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A sweep as its file states it: a name, a base experiment, and a grid of fields each with the values to try.
+ * Every run is the base with one combination of the grid's values.
+ *
+ * <pre>
+ * sweep: notebook
+ * base:
+ *   model: minilm-l6
+ *   rank: 8
+ *   trainSamples: 2000
+ * grid:
+ *   method: [lora, dora, salt, salt_edora]
+ *   seed: [42, 43]
+ * </pre>
+ *
+ * @param name the sweep's name: 1 to 64 lowercase letters, digits, '.', '_' or '-'
+ * @param base field values shared by every run, checked and normalised
+ * @param grid the values to try per field, checked and normalised, in file order
+ */
+public record Sweep(String name, Map<ExperimentField, Object> base, Map<ExperimentField, List<Object>> grid) {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> TOP_LEVEL = Set.of("sweep", "base", "grid");
+
+    public Sweep {
+        if (name == null || !name.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+            throw new InvalidSweepException("sweep: the name must be 1 to 64 lowercase letters, digits, '.', '_' or '-',"
+                    + " starting with a letter or digit; got " + (name == null ? "nothing" : "'" + name + "'"));
+        }
+        base = Map.copyOf(base);
+        grid = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(grid));
+        for (ExperimentField field : grid.keySet()) {
+            if (base.containsKey(field)) {
+                throw new InvalidSweepException("grid." + field.fieldName() + " is also set in base; set it in one place");
+            }
+        }
+        if (!base.containsKey(ExperimentField.METHOD) && !grid.containsKey(ExperimentField.METHOD)) {
+            throw new InvalidSweepException("base.method or grid.method is required");
+        }
+    }
+
+    /** Reads and checks a sweep file (YAML or JSON). */
+    public static Sweep read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidSweepException("sweep file " + file + " does not exist");
+        }
+        JsonNode root;
+        try {
+            root = YAML.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new InvalidSweepException(file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidSweepException(file + " must hold a mapping with sweep, base and grid");
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String key = names.next();
+            if (!TOP_LEVEL.contains(key)) {
+                throw new InvalidSweepException(file + ": unknown top-level field '" + key + "'; valid: sweep, base, grid");
+            }
+        }
+        String name = root.path("sweep").isTextual() ? root.get("sweep").asText() : null;
+        Map<ExperimentField, Object> base = new LinkedHashMap<>();
+        JsonNode baseNode = root.path("base");
+        if (!baseNode.isMissingNode() && !baseNode.isObject()) {
+            throw new InvalidSweepException("base must be a mapping of fields to values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = baseNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            ExperimentField field = ExperimentField.named(entry.getKey(), "base");
+            base.put(field, field.normalise(plain(entry.getValue()), "base"));
+        }
+        Map<ExperimentField, List<Object>> grid = new LinkedHashMap<>();
+        JsonNode gridNode = root.path("grid");
+        if (!gridNode.isMissingNode() && !gridNode.isObject()) {
+            throw new InvalidSweepException("grid must be a mapping of fields to lists of values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = gridNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            ExperimentField field = ExperimentField.named(entry.getKey(), "grid");
+            JsonNode values = entry.getValue();
+            if (!values.isArray() || values.isEmpty()) {
+                throw new InvalidSweepException("grid." + field.fieldName() + " must be a non-empty list of values");
+            }
+            List<Object> normalised = new ArrayList<>();
+            for (JsonNode value : values) {
+                Object v = field.normalise(plain(value), "grid");
+                if (normalised.contains(v)) {
+                    throw new InvalidSweepException("grid." + field.fieldName() + " lists " + v + " twice");
+                }
+                normalised.add(v);
+            }
+            grid.put(field, normalised);
+        }
+        return new Sweep(name, base, grid);
+    }
+
+    private static Object plain(JsonNode node) {
+        return YAML.convertValue(node, Object.class);
+    }
+}

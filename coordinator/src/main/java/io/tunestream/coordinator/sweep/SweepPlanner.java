@@ -1,0 +1,77 @@
+package io.tunestream.coordinator.sweep;
+
+import io.tunestream.schemas.AdapterMethodId;
+import io.tunestream.schemas.AdapterSettings;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.TrainingSettings;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Expands a {@link Sweep} into its runs: the base with every combination of the grid's values, in grid order. */
+public final class SweepPlanner {
+
+    /** Sweeps larger than this are refused: a typo in a grid should not flood the queue. */
+    public static final int MAX_RUNS = 10_000;
+
+    private SweepPlanner() {}
+
+    public static List<PlannedRun> plan(Sweep sweep, Instant submittedAt) {
+        long combinations = sweep.grid().values().stream().mapToLong(List::size).reduce(1, Math::multiplyExact);
+        if (combinations > MAX_RUNS) {
+            throw new InvalidSweepException("grid: " + combinations + " runs; a sweep may have at most " + MAX_RUNS);
+        }
+        List<Map<ExperimentField, Object>> settings = new ArrayList<>();
+        settings.add(new LinkedHashMap<>(sweep.base()));
+        for (Map.Entry<ExperimentField, List<Object>> axis : sweep.grid().entrySet()) {
+            List<Map<ExperimentField, Object>> expanded = new ArrayList<>();
+            for (Map<ExperimentField, Object> partial : settings) {
+                for (Object value : axis.getValue()) {
+                    Map<ExperimentField, Object> next = new LinkedHashMap<>(partial);
+                    next.put(axis.getKey(), value);
+                    expanded.add(next);
+                }
+            }
+            settings = expanded;
+        }
+        return settings.stream().map(s -> run(sweep.name(), s, submittedAt)).toList();
+    }
+
+    private static PlannedRun run(String sweepName, Map<ExperimentField, Object> settings, Instant submittedAt) {
+        String canonical = canonical(settings);
+        String method = String.valueOf(settings.get(ExperimentField.METHOD));
+        String runId = sweepName + "-" + method + "-" + sha256(sweepName + "\n" + canonical).substring(0, 10);
+        ExperimentRequest request = ExperimentRequest.newBuilder()
+                .setRunId(runId).setSweepId(sweepName)
+                .setMethod(AdapterMethodId.unknown)
+                .setAdapter(AdapterSettings.newBuilder().build())
+                .setTraining(TrainingSettings.newBuilder().build())
+                .setSubmittedAt(submittedAt).build();
+        settings.forEach((field, value) -> field.apply(request, value));
+        return new PlannedRun(runId, Map.copyOf(settings), request);
+    }
+
+    /** The settings as one line, fields sorted by name: the same settings always give the same text. */
+    static String canonical(Map<ExperimentField, Object> settings) {
+        return settings.entrySet().stream()
+                .sorted(Comparator.comparing(e -> e.getKey().fieldName()))
+                .map(e -> e.getKey().fieldName() + "=" + e.getValue())
+                .collect(Collectors.joining(";"));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+}

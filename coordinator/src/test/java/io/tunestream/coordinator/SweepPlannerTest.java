@@ -1,0 +1,100 @@
+package io.tunestream.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tunestream.coordinator.sweep.InvalidSweepException;
+import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.coordinator.sweep.Sweep;
+import io.tunestream.coordinator.sweep.SweepPlanner;
+import io.tunestream.schemas.AdapterMethodId;
+import io.tunestream.schemas.ExperimentRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepPlannerTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String NOTEBOOK = """
+            sweep: notebook
+            base:
+              model: minilm-l6
+              rank: 8
+              targets: [query, key, value]
+              trainSamples: 2000
+            grid:
+              method: [lora, dora, salt, salt_edora]
+              learningRate: [5e-4, 1.0e-3]
+              seed: [42, 43]
+            """;
+
+    @Test
+    void aGridExpandsIntoEveryCombinationWithTheBaseInEachRequest() throws IOException {
+        List<PlannedRun> runs = SweepPlanner.plan(Sweep.read(write("a.yaml", NOTEBOOK)), Instant.EPOCH);
+        assertEquals(16, runs.size());
+        assertEquals(16, new HashSet<>(runs.stream().map(PlannedRun::runId).toList()).size(), "run ids collide");
+        ExperimentRequest first = runs.get(0).request();
+        assertEquals("notebook", first.getSweepId());
+        assertEquals(AdapterMethodId.lora, first.getMethod());
+        assertEquals(8, first.getAdapter().getRank());
+        assertEquals(List.of("query", "key", "value"), first.getAdapter().getTargets());
+        assertEquals(5e-4, first.getTraining().getLearningRate());
+        assertEquals(42L, first.getSeed());
+        assertEquals(2000, first.getTraining().getTrainSamples());
+        assertTrue(runs.get(0).runId().startsWith("notebook-lora-"), runs.get(0).runId());
+        assertEquals(AdapterMethodId.salt_edora, runs.get(15).request().getMethod());
+        assertEquals(43L, runs.get(15).request().getSeed());
+    }
+
+    @Test
+    void runIdsDependOnTheSettingsNotOnHowTheyAreWrittenOrWhen() throws IOException {
+        List<String> ids = ids(NOTEBOOK);
+        assertEquals(ids, SweepPlanner.plan(Sweep.read(write("b.yaml", NOTEBOOK)), Instant.now()).stream().map(PlannedRun::runId).toList());
+        String rewritten = NOTEBOOK.replace("5e-4", "0.0005").replace("[query, key, value]", "query,key,value")
+                .replace("rank: 8", "rank: 8.0");
+        assertEquals(ids, ids(rewritten));
+        assertNotEquals(ids, ids(NOTEBOOK.replace("trainSamples: 2000", "trainSamples: 2001")));
+        assertNotEquals(ids, ids(NOTEBOOK.replace("sweep: notebook", "sweep: notebook2")), "two sweeps share run ids");
+    }
+
+    @Test
+    void invalidSweepsAreRefusedNamingTheField() throws IOException {
+        assertRefused(NOTEBOOK.replace("rank: 8", "rnak: 8"), "base: unknown field 'rnak'; valid fields: model, dataset, method, rank");
+        assertRefused(NOTEBOOK.replace("salt_edora]", "vera]"), "grid.method: unknown method 'vera'; valid methods: lora, dora");
+        assertRefused(NOTEBOOK.replace("[5e-4, 1.0e-3]", "[5e-4, -1]"), "grid.learningRate must be positive, got -1.0");
+        assertRefused(NOTEBOOK.replace("rank: 8", "rank: eight"), "base.rank must be a whole number, got 'eight'");
+        assertRefused(NOTEBOOK.replace("seed: [42, 43]", "seed: 42"), "grid.seed must be a non-empty list of values");
+        assertRefused(NOTEBOOK.replace("seed: [42, 43]", "seed: [42, 42]"), "grid.seed lists 42 twice");
+        assertRefused(NOTEBOOK.replace("  method: [lora, dora, salt, salt_edora]\n", ""), "base.method or grid.method is required");
+        assertRefused(NOTEBOOK.replace("sweep: notebook", "sweep: Note Book"), "sweep: the name must be");
+        assertRefused(NOTEBOOK + "grids: {}\n", "unknown top-level field 'grids'");
+        assertRefused(NOTEBOOK.replace("  rank: 8\n", "  rank: 8\n  seed: 1\n"), "grid.seed is also set in base");
+        assertRefused("sweep: [", "is not valid YAML");
+        InvalidSweepException missing = assertThrows(InvalidSweepException.class, () -> Sweep.read(dir.resolve("none.yaml")));
+        assertTrue(missing.getMessage().endsWith("none.yaml does not exist"), missing.getMessage());
+    }
+
+    private void assertRefused(String text, String expected) throws IOException {
+        Path file = write("bad.yaml", text);
+        InvalidSweepException e = assertThrows(InvalidSweepException.class, () -> SweepPlanner.plan(Sweep.read(file), Instant.EPOCH));
+        assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
+    }
+
+    private List<String> ids(String text) throws IOException {
+        return SweepPlanner.plan(Sweep.read(write("s.yaml", text)), Instant.EPOCH).stream().map(PlannedRun::runId).toList();
+    }
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+}
