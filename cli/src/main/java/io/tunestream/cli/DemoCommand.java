@@ -1,0 +1,169 @@
+package io.tunestream.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.broker.EmbeddedKafkaBroker;
+import io.tunestream.coordinator.kafka.SweepSubmitter;
+import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.coordinator.results.ResultsTable;
+import io.tunestream.coordinator.results.RunLedger;
+import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.coordinator.sweep.ExperimentField;
+import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.coordinator.sweep.Sweep;
+import io.tunestream.coordinator.sweep.SweepPlanner;
+import io.tunestream.schemas.RunState;
+import io.tunestream.worker.metrics.MetricsServer;
+import io.tunestream.worker.service.Worker;
+import io.tunestream.worker.service.WorkerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tunestream demo}: the whole product on one machine. An embedded broker, in-process workers with a metrics
+ * endpoint, the research notebook's comparison submitted as a sweep, a live table while it trains, and the results.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Start an embedded Kafka broker and in-process workers, submit the notebook's comparison",
+            "(lora, dora, salt, salt_edora at rank 8 on query/key/value) on an SST-2 subset, show the runs live,",
+            "and print the results table. About 10 minutes on 2 cores with the defaults."})
+final class DemoCommand implements Callable<Integer> {
+
+    private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "minilm-l6", description = "Model reference (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--methods", split = ",", defaultValue = "lora,dora,salt,salt_edora",
+            description = "Methods to compare (default: ${DEFAULT-VALUE}).")
+    List<String> methods;
+
+    @Option(names = "--train-samples", defaultValue = "6000",
+            description = "Training examples per run, a seeded subset; 0: the full 67,349 (default: ${DEFAULT-VALUE}).")
+    int trainSamples;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Epochs per run (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--eval-every", defaultValue = "50", description = "Evaluate every this many steps (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "Truncate sentences to this many tokens (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--workers", defaultValue = "2", description = "In-process workers (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where glue-sst2 is looked for first.")
+    Path dataDir;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where runs and results go (default: runs/demo-TIMESTAMP).")
+    Path out;
+
+    @Option(names = "--refresh", defaultValue = "5", description = "Seconds between live table updates (default: ${DEFAULT-VALUE}).")
+    int refreshSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
+        }
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+        Path root = out != null ? out : Path.of("runs", "demo-" + stamp);
+        Files.createDirectories(root);
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<PlannedRun> runs = SweepPlanner.plan(sweep(), Instant.now());
+        stdout.printf("starting an embedded broker and %d workers...%n", workers);
+        stdout.flush();
+        List<Worker> started = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(root.resolve("kafka")).build();
+                MetricsServer metrics = MetricsServer.start(registry, "127.0.0.1", 0)) {
+            broker.start();
+            WorkerConfig base = WorkerConfig.defaults(broker.bootstrapServers(), root.resolve("checkpoints"))
+                    .withDataDirectory(Optional.ofNullable(dataDir));
+            try (Admin admin = Admin.create(base.baseClientProperties())) {
+                base.topics().ensure(admin, 1, KafkaOptions.TIMEOUT);
+            }
+            for (int i = 1; i <= workers; i++) {
+                Worker worker = new Worker(base.withWorkerId("demo-worker-" + i), registry);
+                Thread thread = new Thread(worker, "demo-worker-" + i);
+                thread.start();
+                started.add(worker);
+                threads.add(thread);
+            }
+            new SweepSubmitter(base.baseClientProperties(), base.topics(), KafkaOptions.TIMEOUT).submit(runs);
+            stdout.printf("broker %s; worker metrics at http://127.0.0.1:%d/metrics; %d runs submitted as sweep 'notebook'%n",
+                    broker.bootstrapServers(), metrics.port(), runs.size());
+            stdout.flush();
+            List<RunRecord> finished = watch(base, stdout);
+            String table = ResultsTable.render(finished, ResultsTable.Format.TABLE);
+            Files.writeString(root.resolve("results.md"), ResultsTable.render(finished, ResultsTable.Format.MARKDOWN));
+            Files.writeString(root.resolve("results.csv"), ResultsTable.render(finished, ResultsTable.Format.CSV));
+            stdout.printf("%nresults, sorted by best dev accuracy:%n%s%n", table);
+            stdout.printf("results.md and results.csv in %s; each run's directory (config, metrics.jsonl, checkpoints,"
+                    + " summary) in %s%n", root, root.resolve("checkpoints"));
+            stdout.flush();
+            for (Worker worker : started) {
+                worker.shutdown();
+            }
+            for (Worker worker : started) {
+                worker.awaitStopped(Duration.ofSeconds(30));
+            }
+            boolean allSucceeded = finished.stream().allMatch(r -> r.state() == RunState.SUCCEEDED);
+            return allSucceeded ? 0 : 1;
+        }
+    }
+
+    private Sweep sweep() {
+        Map<ExperimentField, Object> base = new LinkedHashMap<>();
+        base.put(ExperimentField.MODEL, model);
+        base.put(ExperimentField.DATASET, "glue-sst2");
+        base.put(ExperimentField.RANK, 8);
+        base.put(ExperimentField.TARGETS, List.of("query", "key", "value"));
+        base.put(ExperimentField.TRAIN_SAMPLES, trainSamples);
+        base.put(ExperimentField.EPOCHS, epochs);
+        base.put(ExperimentField.EVAL_EVERY, evalEvery);
+        base.put(ExperimentField.MAX_LENGTH, maxLength);
+        base.replaceAll((field, value) -> field.normalise(value, "demo"));
+        List<Object> methodValues = methods.stream().map(m -> ExperimentField.METHOD.normalise(m, "--methods")).toList();
+        return new Sweep("notebook", base, Map.of(ExperimentField.METHOD, methodValues));
+    }
+
+    /** Prints the runs every refresh until all have finished; returns their final records. */
+    private List<RunRecord> watch(WorkerConfig config, PrintWriter stdout) throws InterruptedException {
+        while (true) {
+            RunLedger ledger = RunLedger.of(TopicSnapshot.read(config.baseClientProperties(), List.of(
+                    config.topics().requests(), config.topics().status(), config.topics().metrics()), KafkaOptions.TIMEOUT));
+            List<RunRecord> runs = ledger.runs("notebook");
+            stdout.println(LiveTable.render(runs));
+            stdout.flush();
+            if (!runs.isEmpty() && runs.stream().allMatch(r -> FINISHED.contains(r.state()))) {
+                return runs;
+            }
+            Thread.sleep(refreshSeconds * 1000L);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.tunestream.cli;
+
+import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.schemas.RunStatus;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/** A sweep's runs as a compact table: state, progress bar, loss, best accuracy, samples/s, worker. */
+final class LiveTable {
+
+    private static final int BAR = 20;
+
+    private LiveTable() {}
+
+    static String render(List<RunRecord> runs) {
+        StringBuilder out = new StringBuilder();
+        out.append(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT))).append('\n');
+        out.append(String.format(Locale.ROOT, "%-32s %-10s %-" + (BAR + 2) + "s %11s %8s %9s %9s  %s%n",
+                "run", "state", "progress", "step", "loss", "best acc", "samples/s", "worker"));
+        for (RunRecord run : runs) {
+            RunStatus status = run.status();
+            long step = status == null ? 0 : status.getStep();
+            long total = status == null ? 0 : status.getTotalSteps();
+            int filled = total == 0 ? 0 : (int) Math.min(BAR, BAR * step / total);
+            out.append(String.format(Locale.ROOT, "%-32s %-10s [%s%s] %11s %8s %9s %9s  %s%n",
+                    run.runId(), run.state(), "#".repeat(filled), ".".repeat(BAR - filled),
+                    step + "/" + total,
+                    run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.4f", run.latestStep().getLoss()),
+                    Double.isNaN(run.bestAccuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * run.bestAccuracy()),
+                    run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.1f", run.latestStep().getSamplesPerSecond()),
+                    status == null || status.getWorkerId() == null ? "-" : status.getWorkerId()));
+        }
+        return out.toString();
+    }
+}

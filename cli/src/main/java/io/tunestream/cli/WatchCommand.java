@@ -1,0 +1,57 @@
+package io.tunestream.cli;
+
+import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.coordinator.results.RunLedger;
+import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.schemas.RunState;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tunestream watch}: a sweep's runs, refreshed from Kafka until every run has finished. */
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = "Show a sweep's runs live (state, progress, loss, best accuracy, samples/s, worker) until all have finished.")
+final class WatchCommand implements Callable<Integer> {
+
+    private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);
+    private static final String CLEAR = "\u001b[H\u001b[2J";
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SWEEP", description = "The sweep's name.")
+    String sweep;
+
+    @Option(names = "--refresh", defaultValue = "2", description = "Seconds between updates (default: ${DEFAULT-VALUE}).")
+    int refreshSeconds;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean redraw = System.console() != null;
+        while (true) {
+            List<RunRecord> runs = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), List.of(
+                    kafka.topics().requests(), kafka.topics().status(), kafka.topics().metrics()), KafkaOptions.TIMEOUT))
+                    .runs(sweep);
+            if (runs.isEmpty()) {
+                throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);
+            }
+            out.print((redraw ? CLEAR : "") + LiveTable.render(runs));
+            out.flush();
+            if (runs.stream().allMatch(r -> FINISHED.contains(r.state()))) {
+                return 0;
+            }
+            Thread.sleep(refreshSeconds * 1000L);
+        }
+    }
+}
