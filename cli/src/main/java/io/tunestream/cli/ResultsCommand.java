@@ -2,9 +2,11 @@ package io.tunestream.cli;
 
 import io.tunestream.coordinator.kafka.TopicSnapshot;
 import io.tunestream.coordinator.results.ResultsTable;
-import io.tunestream.coordinator.results.RunLedger;
+import io.tunestream.coordinator.results.LearningCurvePlot;
 import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.coordinator.service.CoordinatorState;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,21 +30,29 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table, markdown, csv or json (default: ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw the runs' learning curves (dev accuracy, training loss) to this PNG.")
+    Path plot;
+
     @Mixin
     KafkaOptions kafka;
 
     @Override
     public Integer call() {
         ResultsTable.Format chosen = ResultsTable.format(format);
-        RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics().requests(),
-                kafka.topics().status(), kafka.topics().metrics()), KafkaOptions.TIMEOUT));
-        List<RunRecord> runs = ledger.runs(sweep);
+        CoordinatorState state = new CoordinatorState();
+        TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics().requests(), kafka.topics().status(),
+                kafka.topics().metrics()), KafkaOptions.TIMEOUT).forEach(state::apply);
+        List<RunRecord> runs = state.runs(sweep);
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(ResultsTable.render(runs, chosen));
         out.flush();
+        if (plot != null) {
+            LearningCurvePlot.write(runs, state, plot);
+            spec.commandLine().getErr().println("learning curves written to " + plot);
+        }
         return 0;
     }
 }

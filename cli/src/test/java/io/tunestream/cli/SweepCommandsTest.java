@@ -87,6 +87,13 @@ class SweepCommandsTest {
             assertTrue(markdown.out().startsWith("| run | state | method | rank | lr | seed | best_accuracy |"), markdown.out());
             assertEquals(2 + 6, markdown.out().lines().count());
 
+            Path png = kafka.root.resolve("curves.png");
+            CliRun plotted = CliRun.of("results", "six", "--plot", png.toString(), "--bootstrap-servers", bootstrap);
+            assertEquals(0, plotted.exitCode(), plotted.err());
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+            assertEquals(1000, image.getWidth());
+            assertEquals(900, image.getHeight());
+
             CliRun status = CliRun.of("status", "six", "--bootstrap-servers", bootstrap);
             assertEquals(6, status.out().lines().filter(l -> l.contains("SUCCEEDED")).count(), status.out());
 

@@ -4,6 +4,7 @@ import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -47,11 +48,17 @@ public final class RunLedger {
         return ledger;
     }
 
-    /** The runs of {@code sweepId} (every run when it is null), by submission order. */
+    /**
+     * The runs of {@code sweepId} (every run when it is null), by submission time then run id: the same order
+     * whatever order the topics' partitions were read in.
+     */
     public List<RunRecord> runs(String sweepId) {
         List<String> ids = new ArrayList<>(requests.keySet());
         statuses.keySet().stream().filter(id -> !requests.containsKey(id)).forEach(ids::add);
-        return ids.stream().map(this::run).filter(r -> sweepId == null || r.sweepId().equals(sweepId)).toList();
+        return ids.stream().map(this::run).filter(r -> sweepId == null || r.sweepId().equals(sweepId))
+                .sorted(Comparator.comparing((RunRecord r) -> r.request() == null ? Instant.MAX : r.request().getSubmittedAt())
+                        .thenComparing(RunRecord::runId))
+                .toList();
     }
 
     public RunRecord run(String runId) {

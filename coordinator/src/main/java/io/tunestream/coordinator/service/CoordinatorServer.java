@@ -1,0 +1,177 @@
+package io.tunestream.coordinator.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.schemas.RunState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The coordinator's HTTP face: a JSON API over its state and the Prometheus metrics Grafana reads.
+ *
+ * <ul>
+ *   <li>{@code GET /api/sweeps}: every sweep with its runs counted by state
+ *   <li>{@code GET /api/runs[?sweep=S]}: runs with state, attempt, worker, progress, latest loss, best accuracy
+ *   <li>{@code GET /api/runs/RUN}: one run, with its final summary when it has one
+ *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and dev accuracy per evaluation
+ *   <li>{@code GET /metrics}: runs by state, queue depth, live workers, latest loss and best accuracy per run
+ * </ul>
+ */
+public final class CoordinatorServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final CoordinatorState state;
+    private final MultiGauge runsByState;
+    private final MultiGauge latestLoss;
+    private final MultiGauge bestAccuracy;
+
+    private CoordinatorServer(HttpServer server, CoordinatorState state, PrometheusMeterRegistry registry) {
+        this.server = server;
+        this.state = state;
+        runsByState = MultiGauge.builder("tunestream.runs").description("runs by state").register(registry);
+        latestLoss = MultiGauge.builder("tunestream.run.latest.loss").description("training loss of a run's latest step").register(registry);
+        bestAccuracy = MultiGauge.builder("tunestream.run.best.accuracy").description("best dev accuracy of a run").register(registry);
+        Gauge.builder("tunestream.queue.depth", state, s -> s.runs(null).stream().filter(r -> r.state() == RunState.QUEUED).count())
+                .description("runs waiting for a worker").register(registry);
+        Gauge.builder("tunestream.workers.live", state, s -> s.liveWorkers(Instant.now()).size())
+                .description("workers whose heartbeat is recent").register(registry);
+        server.createContext("/metrics", exchange -> {
+            refreshGauges();
+            send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+        });
+        server.createContext("/api/", this::api);
+        server.start();
+    }
+
+    /**
+     * @throws IllegalArgumentException when the port is taken, naming it
+     */
+    public static CoordinatorServer start(CoordinatorState state, PrometheusMeterRegistry registry, String host, int port) {
+        try {
+            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry);
+        } catch (BindException e) {
+            throw new IllegalArgumentException("HTTP port " + port + " on " + host + " is in use; choose another with --http-port");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve HTTP on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void refreshGauges() {
+        List<RunRecord> runs = state.runs(null);
+        Map<RunState, Long> byState = runs.stream().collect(Collectors.groupingBy(RunRecord::state, () -> new java.util.EnumMap<>(RunState.class), Collectors.counting()));
+        runsByState.register(Arrays.stream(RunState.values()).filter(s -> s != RunState.UNKNOWN)
+                .map(s -> MultiGauge.Row.of(Tags.of("state", s.name()), byState.getOrDefault(s, 0L))).toList(), true);
+        latestLoss.register(runs.stream().filter(r -> r.latestStep() != null)
+                .map(r -> MultiGauge.Row.of(runTags(r), r.latestStep().getLoss())).toList(), true);
+        bestAccuracy.register(runs.stream().filter(r -> !Double.isNaN(r.bestAccuracy()))
+                .map(r -> MultiGauge.Row.of(runTags(r), r.bestAccuracy())).toList(), true);
+    }
+
+    private static Tags runTags(RunRecord run) {
+        return Tags.of("run", run.runId(), "sweep", run.sweepId(),
+                "method", run.request() == null ? "unknown" : run.request().getMethod().name());
+    }
+
+    private void api(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        Object body;
+        if (path.equals("/api/sweeps")) {
+            Map<String, Map<String, Long>> sweeps = new TreeMap<>();
+            for (RunRecord run : state.runs(null)) {
+                sweeps.computeIfAbsent(run.sweepId(), s -> new TreeMap<>()).merge(run.state().name(), 1L, Long::sum);
+            }
+            body = sweeps;
+        } else if (path.equals("/api/runs")) {
+            body = state.runs(query.get("sweep")).stream().map(CoordinatorServer::describe).toList();
+        } else if (path.startsWith("/api/runs/") && path.endsWith("/metrics")) {
+            String runId = path.substring("/api/runs/".length(), path.length() - "/metrics".length());
+            Map<String, Object> series = new LinkedHashMap<>();
+            series.put("run", runId);
+            series.put("loss", state.losses(runId));
+            series.put("accuracy", state.accuracies(runId));
+            body = series;
+        } else if (path.startsWith("/api/runs/")) {
+            RunRecord run = state.run(path.substring("/api/runs/".length()));
+            if (run.request() == null && run.status() == null) {
+                send(exchange, 404, "application/json", "{\"error\":\"no run " + run.runId().replace("\"", "") + "\"}");
+                return;
+            }
+            Map<String, Object> detail = describe(run);
+            detail.put("summary", run.status() == null || run.status().getSummary() == null ? null
+                    : JSON.readTree(run.status().getSummary().toString()));
+            detail.put("failure", run.status() == null || run.status().getFailure() == null ? null
+                    : JSON.readTree(run.status().getFailure().toString()));
+            body = detail;
+        } else {
+            send(exchange, 404, "application/json", "{\"error\":\"unknown path; see /api/sweeps, /api/runs, /api/runs/RUN, /api/runs/RUN/metrics\"}");
+            return;
+        }
+        send(exchange, 200, "application/json", JSON.writeValueAsString(body));
+    }
+
+    private static Map<String, Object> describe(RunRecord run) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("run", run.runId());
+        row.put("sweep", run.sweepId());
+        row.put("state", run.state().name());
+        row.put("method", run.request() == null ? null : run.request().getMethod().name());
+        row.put("attempt", run.status() == null ? 0 : run.status().getAttempt());
+        row.put("worker", run.status() == null ? null : run.status().getWorkerId());
+        row.put("step", run.status() == null ? 0 : run.status().getStep());
+        row.put("totalSteps", run.status() == null ? 0 : run.status().getTotalSteps());
+        row.put("latestLoss", run.latestStep() == null ? null : run.latestStep().getLoss());
+        row.put("bestAccuracy", Double.isNaN(run.bestAccuracy()) ? null : run.bestAccuracy());
+        return row;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                String[] kv = pair.split("=", 2);
+                params.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+                        kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+            }
+        }
+        return params;
+    }
+
+    private static void send(HttpExchange exchange, int status, String type, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

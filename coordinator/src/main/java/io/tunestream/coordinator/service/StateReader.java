@@ -1,0 +1,110 @@
+package io.tunestream.coordinator.service;
+
+import io.tunestream.schemas.MessageCodec;
+import io.tunestream.schemas.MessageFormatException;
+import io.tunestream.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a {@link CoordinatorState} up to date: reads the requests, status, metrics and heartbeat topics from their
+ * beginning, then follows them. No consumer group and no offsets of its own: a restarted coordinator reads
+ * everything again, which is what rebuilds its state.
+ */
+public final class StateReader implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StateReader.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final CoordinatorState state;
+    private final Thread thread;
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final Map<TopicPartition, Long> initialEnds;
+    private volatile boolean closed;
+
+    public StateReader(Properties clientProperties, Topics topics, CoordinatorState state) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(props);
+        this.state = state;
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(topics.requests(), topics.status(), topics.metrics(), topics.heartbeats())) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (infos == null || infos.isEmpty()) {
+                consumer.close();
+                throw new IllegalStateException("topic " + topic + " does not exist; start a worker or submit a sweep first");
+            }
+            infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        initialEnds = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        thread = new Thread(this::read, "coordinator-state");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Waits until everything written before the coordinator started has been read. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void read() {
+        while (!closed) {
+            try {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() == null) {
+                        continue;
+                    }
+                    try {
+                        state.apply(MessageCodec.get().decode(record.value()));
+                    } catch (MessageFormatException e) {
+                        LOG.debug("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+                    }
+                }
+                if (caughtUp.getCount() > 0 && initialEnds.entrySet().stream()
+                        .allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
+                    caughtUp.countDown();
+                }
+            } catch (WakeupException e) {
+                return;
+            } catch (KafkaException e) {
+                if (!closed) {
+                    LOG.warn("reading Kafka: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        consumer.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        consumer.close(Duration.ofSeconds(2));
+    }
+}
