@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 
-/** A sweep's runs as a compact table: state, progress bar, loss, best accuracy, samples/s, worker. */
+/** A sweep's runs as a compact table: state, progress bar, loss, best accuracy, samples/s, ETA, worker. */
 final class LiveTable {
 
     private static final int BAR = 20;
@@ -17,21 +17,31 @@ final class LiveTable {
     static String render(List<RunRecord> runs) {
         StringBuilder out = new StringBuilder();
         out.append(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT))).append('\n');
-        out.append(String.format(Locale.ROOT, "%-32s %-10s %-" + (BAR + 2) + "s %11s %8s %9s %9s  %s%n",
-                "run", "state", "progress", "step", "loss", "best acc", "samples/s", "worker"));
+        out.append(String.format(Locale.ROOT, "%-32s %-10s %-" + (BAR + 2) + "s %11s %8s %9s %9s %8s  %s%n",
+                "run", "state", "progress", "step", "loss", "best acc", "samples/s", "ETA", "worker"));
         for (RunRecord run : runs) {
             RunStatus status = run.status();
             long step = status == null ? 0 : status.getStep();
             long total = status == null ? 0 : status.getTotalSteps();
             int filled = total == 0 ? 0 : (int) Math.min(BAR, BAR * step / total);
-            out.append(String.format(Locale.ROOT, "%-32s %-10s [%s%s] %11s %8s %9s %9s  %s%n",
+            out.append(String.format(Locale.ROOT, "%-32s %-10s [%s%s] %11s %8s %9s %9s %8s  %s%n",
                     run.runId(), run.state(), "#".repeat(filled), ".".repeat(BAR - filled),
                     step + "/" + total,
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.4f", run.latestStep().getLoss()),
                     Double.isNaN(run.bestAccuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * run.bestAccuracy()),
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.1f", run.latestStep().getSamplesPerSecond()),
+                    eta(run, step, total),
                     status == null || status.getWorkerId() == null ? "-" : status.getWorkerId()));
         }
         return out.toString();
+    }
+
+    /** Remaining steps at the latest step's pace (evaluations not counted); "-" when not training. */
+    private static String eta(RunRecord run, long step, long total) {
+        if (run.state() != io.tunestream.schemas.RunState.RUNNING || run.latestStep() == null || total <= step) {
+            return "-";
+        }
+        long seconds = Math.round((total - step) * run.latestStep().getStepMillis() / 1000);
+        return String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
     }
 }

@@ -21,11 +21,16 @@ public record RunRecord(String runId, ExperimentRequest request, RunStatus statu
         return request != null ? request.getSweepId() : status != null ? status.getSweepId() : "";
     }
 
-    /** Best dev accuracy: the final summary's, else the best evaluation streamed so far; NaN before any. */
+    /**
+     * Best dev accuracy: the final summary's, else the best of the evaluations streamed and the running status's;
+     * NaN before any.
+     */
     public double bestAccuracy() {
         if (status != null && status.getSummary() != null) {
             return status.getSummary().getBestAccuracy();
         }
-        return bestEvaluation == null ? Double.NaN : bestEvaluation.getAccuracy();
+        double streamed = bestEvaluation == null ? Double.NaN : bestEvaluation.getAccuracy();
+        double reported = status == null || status.getBestAccuracy() == null ? Double.NaN : status.getBestAccuracy();
+        return Double.isNaN(streamed) ? reported : Double.isNaN(reported) ? streamed : Math.max(streamed, reported);
     }
 }
