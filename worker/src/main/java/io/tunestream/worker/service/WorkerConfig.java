@@ -71,7 +71,7 @@ public record WorkerConfig(
     public static WorkerConfig defaults(String bootstrapServers, Path checkpointStore) {
         return new WorkerConfig(bootstrapServers, QueueMode.SHARE, DEFAULT_GROUP, defaultWorkerId(), Topics.defaults(),
                 checkpointStore, new Properties(), List.of(), Optional.empty(), Duration.ofMillis(500),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5));
+                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5));
     }
 
     /** host-pid-random: unique per process, readable in dashboards. */
