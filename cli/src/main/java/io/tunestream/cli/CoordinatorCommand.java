@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
 
 /** {@code tunestream coordinator}: the long-running service: state from Kafka, a JSON API, Prometheus metrics. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = {"Keep the state of every run from Kafka (rebuilt by reading the topics again after a restart),",
-            "serve it as JSON (/api/sweeps, /api/runs, /api/runs/RUN, /api/runs/RUN/metrics) and Prometheus metrics (/metrics)."})
+        description = {"Serve every run's state from Kafka as a JSON API and Prometheus metrics.",
+            "The state is rebuilt by reading the topics again after a restart. Endpoints: /api/sweeps, /api/runs,",
+            "/api/runs/RUN, /api/runs/RUN/metrics, /metrics."})
 final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of the API and metrics (default: ${DEFAULT-VALUE}).")

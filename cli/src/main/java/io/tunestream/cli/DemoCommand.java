@@ -42,9 +42,9 @@ import picocli.CommandLine.Spec;
  * endpoint, the research notebook's comparison submitted as a sweep, a live table while it trains, and the results.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start an embedded Kafka broker and in-process workers, submit the notebook's comparison",
-            "(lora, dora, salt, salt_edora at rank 8 on query/key/value) on an SST-2 subset, show the runs live,",
-            "and print the results table. About 7 minutes on 2 cores with the defaults."})
+        description = {"Run the notebook's comparison end to end on this machine (about 7 minutes on 2 cores).",
+            "Starts an embedded Kafka broker and in-process workers, submits lora, dora, salt and salt_edora at rank 8",
+            "on query/key/value on an SST-2 subset, shows the runs live and prints the results table."})
 final class DemoCommand implements Callable<Integer> {
 
     private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);

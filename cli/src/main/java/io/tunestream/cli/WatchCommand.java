@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream watch}: a sweep's runs, refreshed from Kafka until every run has finished. */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = "Show a sweep's runs live (state, progress, loss, best accuracy, samples/s, worker) until all have finished.")
+        description = "Show a sweep's runs live (state, progress, loss, best accuracy, samples/s, ETA, worker) until all have finished.")
 final class WatchCommand implements Callable<Integer> {
 
     private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);

@@ -42,8 +42,9 @@ import picocli.CommandLine.Spec;
  * the time it spent in steps.
  */
 @Command(name = "bench-worker", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run one request through an in-process worker and an embedded broker, and report what",
-            "publishing step metrics and status cost the training thread, as a share of step time."})
+        description = {"Measure what streaming metrics costs a training step, in one run.",
+            "One request goes through an in-process worker and an embedded broker; the time its training thread spent",
+            "publishing step metrics and status is reported as a share of step time."})
 final class WorkerBenchCommand implements Callable<Integer> {
 
     @Spec

@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Take experiment requests from Kafka one at a time, train and evaluate each, and stream metrics and",
-            "status back. SIGTERM (or Ctrl-C) finishes the current step, checkpoints, hands the run back and exits."
+            "Train experiment requests from Kafka one at a time, streaming metrics and status back.",
+            "SIGTERM (or Ctrl-C) finishes the current step, checkpoints, hands the run back and exits."
         })
 final class WorkerCommand implements Callable<Integer> {
 
