@@ -1,7 +1,6 @@
 package io.tunestream.coordinator.service;
 
-import io.tunestream.schemas.MessageCodec;
-import io.tunestream.schemas.MessageFormatException;
+import io.tunestream.coordinator.kafka.TopicReading;
 import io.tunestream.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,15 +9,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,25 +34,10 @@ public final class StateReader implements AutoCloseable {
     private volatile boolean closed;
 
     public StateReader(Properties clientProperties, Topics topics, CoordinatorState state) {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(props);
+        this.consumer = TopicReading.fromBeginning(clientProperties,
+                List.of(topics.requests(), topics.status(), topics.metrics(), topics.heartbeats()), Duration.ofSeconds(30));
         this.state = state;
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(topics.requests(), topics.status(), topics.metrics(), topics.heartbeats())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                consumer.close();
-                throw new IllegalStateException("topic " + topic + " does not exist; start a worker or submit a sweep first");
-            }
-            infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
         initialEnds = consumer.endOffsets(partitions, Duration.ofSeconds(30));
         thread = new Thread(this::read, "coordinator-state");
         thread.setDaemon(true);
@@ -73,14 +53,7 @@ public final class StateReader implements AutoCloseable {
         while (!closed) {
             try {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() == null) {
-                        continue;
-                    }
-                    try {
-                        state.apply(MessageCodec.get().decode(record.value()));
-                    } catch (MessageFormatException e) {
-                        LOG.debug("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-                    }
+                    TopicReading.decode(record).ifPresent(state::apply);
                 }
                 if (caughtUp.getCount() > 0 && initialEnds.entrySet().stream()
                         .allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
