@@ -18,8 +18,11 @@ import org.apache.kafka.common.config.TopicConfig;
  * cluster.
  *
  * <ul>
- *   <li>requests: {@link ExperimentRequest}, key run id; consumed by workers through a share group (or a classic
- *       group on older brokers).
+ *   <li>submissions: {@link ExperimentRequest}, key run id: every run submitted (and every retry or rerun asked
+ *       for), waiting for the coordinator to dispatch it. One record per wanted dispatch, so not compacted.
+ *   <li>sweeps: {@link SweepSchedule}, key sweep id, compacted: how the coordinator schedules each sweep.
+ *   <li>requests: {@link ExperimentRequest}, key run id; published by the coordinator when it dispatches a run,
+ *       consumed by workers through a share group (or a classic group on older brokers).
  *   <li>status: {@link RunStatus}, key run id, compacted: the last record per run is its state.
  *   <li>metrics: {@link StepMetric} and {@link EvalMetric}, key run id, so one run's metrics stay in order.
  *   <li>control: {@link ControlCommand}, key run id, compacted: a worker that starts later still sees a cancel.
@@ -48,6 +51,14 @@ public record Topics(String prefix) {
         return new Topics(DEFAULT_PREFIX);
     }
 
+    public String submissions() {
+        return prefix + "submissions";
+    }
+
+    public String sweeps() {
+        return prefix + "sweeps";
+    }
+
     public String requests() {
         return prefix + "requests";
     }
@@ -73,7 +84,12 @@ public record Topics(String prefix) {
     }
 
     public List<String> all() {
-        return List.of(requests(), status(), metrics(), control(), deadLetter(), heartbeats());
+        return List.of(submissions(), sweeps(), requests(), status(), metrics(), control(), deadLetter(), heartbeats());
+    }
+
+    /** Every topic that says something about a run's settings, state or progress: what a reader of results needs. */
+    public List<String> runHistory() {
+        return List.of(submissions(), requests(), status(), metrics());
     }
 
     /**
@@ -86,6 +102,8 @@ public record Topics(String prefix) {
         }
         Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         List<NewTopic> topics = new ArrayList<>();
+        topics.add(new NewTopic(submissions(), Optional.of(partitions), Optional.empty()));
+        topics.add(new NewTopic(sweeps(), Optional.of(1), Optional.empty()).configs(compacted));
         topics.add(new NewTopic(requests(), Optional.of(partitions), Optional.empty()));
         topics.add(new NewTopic(status(), Optional.of(partitions), Optional.empty()).configs(compacted));
         topics.add(new NewTopic(metrics(), Optional.of(partitions), Optional.empty()));

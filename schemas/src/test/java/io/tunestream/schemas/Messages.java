@@ -61,7 +61,15 @@ final class Messages {
                 .setIntervalMillis(5000).build();
     }
 
+    static SweepSchedule schedule() {
+        return SweepSchedule.newBuilder().setSweepId("notebook").setMaxConcurrent(2).setMaxTotalSteps(5000L)
+                .setMaxWallSeconds(null).setRetryBackoffSeconds(10.0)
+                .setEarlyStopping(EarlyStopping.newBuilder().setRule(StoppingRule.ASHA).setMetric("accuracy")
+                        .setMinSteps(50).setReductionFactor(3).setMinRuns(3).build())
+                .setSubmittedAt(NOW).build();
+    }
+
     static List<org.apache.avro.specific.SpecificRecordBase> all() {
-        return List.of(request(), status(), stepMetric(), evalMetric(), cancel(), heartbeat());
+        return List.of(request(), status(), stepMetric(), evalMetric(), cancel(), heartbeat(), schedule());
     }
 }
