@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -34,7 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a worker knows of every run besides its own: the latest status per run and the cancelled runs, read from
  * the compacted status and control topics from their beginning (no consumer group: every worker reads all of
- * both). It answers "did this redelivered run already finish?", "which attempt is this?" and "was it cancelled?".
+ * both). It answers "did this redelivered run already finish?", "which attempt is this?" and "was it cancelled or
+ * ordered to stop?".
  */
 public final class ClusterView implements AutoCloseable {
 
@@ -43,7 +43,7 @@ public final class ClusterView implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Topics topics;
     private final Map<String, RunStatus> statuses = new ConcurrentHashMap<>();
-    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    private final Map<String, ControlCommand> orders = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> syncRequests = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean closed;
@@ -77,8 +77,9 @@ public final class ClusterView implements AutoCloseable {
         return Optional.ofNullable(statuses.get(runId));
     }
 
-    public boolean isCancelled(String runId) {
-        return cancelled.contains(runId);
+    /** The latest known order about {@code runId} (cancel, or stop early), if any; a newer order replaces an older. */
+    public Optional<ControlCommand> order(String runId) {
+        return Optional.ofNullable(orders.get(runId));
     }
 
     /**
@@ -145,6 +146,10 @@ public final class ClusterView implements AutoCloseable {
 
     private void apply(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
+            // a tombstone on the control topic withdraws the run's order (a rerun clears an old cancel)
+            if (record.topic().equals(topics.control()) && record.key() != null) {
+                orders.remove(record.key());
+            }
             return;
         }
         try {
@@ -153,8 +158,9 @@ public final class ClusterView implements AutoCloseable {
                 statuses.put(status.getRunId(), status);
             } else {
                 ControlCommand command = MessageCodec.get().decode(record.value(), ControlCommand.class);
-                if (command.getAction() == ControlAction.CANCEL) {
-                    cancelled.add(command.getRunId());
+                // an action this version does not know (UNKNOWN) is not an order it can follow
+                if (command.getAction() != ControlAction.UNKNOWN) {
+                    orders.put(command.getRunId(), command);
                 }
             }
         } catch (MessageFormatException e) {

@@ -2,6 +2,8 @@ package io.tunestream.worker.service;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
+import io.tunestream.schemas.ControlAction;
+import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.worker.adapter.AdaptedModel;
@@ -10,6 +12,8 @@ import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.train.EvaluationResult;
+import io.tunestream.worker.train.Evaluator;
 import io.tunestream.worker.train.Trainer;
 import io.tunestream.worker.train.TrainingListener;
 import io.tunestream.worker.train.TrainingConfig;
@@ -74,19 +78,23 @@ final class RunExecution implements Callable<RunOutcome> {
                 Trainer trainer = new Trainer(model, experiment.config(), experiment.train(), experiment.dev(),
                         runDirectory, listener);
                 summary = trainer.run(() -> {
-                    if (view.isCancelled(runId)) {
-                        stop.compareAndSet(null, StopReason.CANCELLED);
-                    }
+                    view.order(runId).ifPresent(order -> stop.compareAndSet(null,
+                            order.getAction() == ControlAction.STOP ? StopReason.ORDERED : StopReason.CANCELLED));
                     if (budgetSeconds != null && (System.nanoTime() - started) / 1e9 > budgetSeconds) {
                         stop.compareAndSet(null, StopReason.BUDGET);
                     }
                     return stop.get() != null;
                 });
+                if (stop.get() == StopReason.ORDERED && !summary.outcome().equals("completed")) {
+                    summary = finalSummary(summary, model, experiment, runDirectory);
+                }
             }
             if (summary.outcome().equals("completed")) {
                 return new RunOutcome.Succeeded(summary);
             }
             return switch (stop.get()) {
+                case ORDERED -> new RunOutcome.Stopped(summary,
+                        view.order(runId).map(ControlCommand::getReason).orElse("stopped by the coordinator"));
                 case CANCELLED -> new RunOutcome.Cancelled(summary.steps());
                 case SHUTDOWN -> new RunOutcome.HandedBack(summary.steps());
                 case LOCK_LOST -> new RunOutcome.Abandoned(summary.steps());
@@ -104,5 +112,24 @@ final class RunExecution implements Callable<RunOutcome> {
             LOG.warn("run {} failed in training", runId, e);
             return new RunOutcome.Failed(FailureKind.TRAINING, null, e.toString());
         }
+    }
+
+    /**
+     * An early-stopped run keeps what it learned: its summary says how far it got and its best checkpoint stays in the
+     * run directory. It needs an evaluation at its last step, which this attempt may not have made yet.
+     */
+    private static TrainingSummary finalSummary(TrainingSummary stopped, AdaptedModel model, Experiment experiment,
+            RunDirectory runDirectory) {
+        EvaluationResult last = stopped.finalEvaluation() != null ? stopped.finalEvaluation()
+                : Evaluator.evaluate(model, experiment.dev(), experiment.config().evalBatchSize());
+        // the best checkpoint holds the best of the evaluations made in training; this extra one only stands in for none
+        boolean evaluatedBefore = stopped.bestAccuracy() >= 0;
+        TrainingSummary summary = new TrainingSummary(stopped.model(), stopped.method(), "stopped", stopped.steps(), last,
+                evaluatedBefore ? stopped.bestAccuracy() : last.accuracy(),
+                evaluatedBefore ? stopped.bestStep() : stopped.steps(),
+                stopped.adapterParameters(), stopped.headParameters(), stopped.totalParameters(), stopped.wallSeconds(),
+                stopped.samplesPerSecond(), stopped.trainExamples());
+        runDirectory.writeSummary(summary);
+        return summary;
     }
 }

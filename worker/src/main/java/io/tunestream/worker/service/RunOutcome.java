@@ -12,6 +12,9 @@ sealed interface RunOutcome {
     /** FAILED. A BAD_REQUEST also goes to the dead-letter topic and is rejected; the others complete the request. */
     record Failed(FailureKind kind, String field, String message) implements RunOutcome {}
 
+    /** The coordinator ordered an early stop: stopped after the current step, checkpointed, STOPPED with a summary. */
+    record Stopped(TrainingSummary summary, String reason) implements RunOutcome {}
+
     /** A cancel arrived: stopped after the current step, checkpointed, CANCELLED. */
     record Cancelled(long step) implements RunOutcome {}
 

@@ -28,6 +28,7 @@ final class RunReporter implements TrainingListener {
     private final EventPublisher publisher;
     private final ExperimentRequest request;
     private final int attempt;
+    private int failedAttempts;
     private final String workerId;
     private final Duration statusInterval;
     private final Clock clock;
@@ -43,11 +44,16 @@ final class RunReporter implements TrainingListener {
     private double stepMillis;
     private long steps;
 
-    RunReporter(EventPublisher publisher, ExperimentRequest request, int attempt, String workerId,
+    /**
+     * @param failedAttempts attempts lost to infrastructure before this one (carried in every status, so that a
+     *     retry knows how many are left)
+     */
+    RunReporter(EventPublisher publisher, ExperimentRequest request, int attempt, int failedAttempts, String workerId,
             Duration statusInterval, Clock clock) {
         this.publisher = publisher;
         this.request = request;
         this.attempt = attempt;
+        this.failedAttempts = failedAttempts;
         this.workerId = workerId;
         this.statusInterval = statusInterval;
         this.clock = clock;
@@ -111,34 +117,56 @@ final class RunReporter implements TrainingListener {
     }
 
     synchronized Future<RecordMetadata> publish(RunState state) {
-        return publish(state, null, null);
+        return publish(state, null, null, null);
     }
 
     synchronized Future<RecordMetadata> succeeded(TrainingSummary s) {
-        RunSummary summary = RunSummary.newBuilder()
+        return publish(RunState.SUCCEEDED, summaryOf(s), null, null);
+    }
+
+    /** STOPPED early on the coordinator's order, with the summary of how far it got. */
+    synchronized Future<RecordMetadata> stopped(TrainingSummary s, String reason) {
+        return publish(RunState.STOPPED, summaryOf(s), null, reason);
+    }
+
+    synchronized Future<RecordMetadata> cancelled(String reason) {
+        return publish(RunState.CANCELLED, null, null, reason);
+    }
+
+    /** FAILED; a failure of the infrastructure counts against the run's attempts. */
+    synchronized Future<RecordMetadata> failed(FailureKind kind, String field, String message) {
+        if (kind == FailureKind.INFRASTRUCTURE) {
+            failedAttempts++;
+        }
+        return publish(RunState.FAILED, null, RunFailure.newBuilder().setKind(kind).setField(field).setMessage(message).build(), null);
+    }
+
+    /** FAILED for good: the run lost its last allowed attempt (already counted) to infrastructure. */
+    synchronized Future<RecordMetadata> gaveUp(String message) {
+        return publish(RunState.FAILED, null, RunFailure.newBuilder().setKind(FailureKind.INFRASTRUCTURE).setMessage(message).build(), null);
+    }
+
+    private RunSummary summaryOf(TrainingSummary s) {
+        step = s.steps();
+        bestAccuracy = s.bestAccuracy();
+        bestStep = s.bestStep();
+        return RunSummary.newBuilder()
                 .setSteps(s.steps()).setFinalAccuracy(s.finalEvaluation().accuracy())
                 .setFinalF1(s.finalEvaluation().macroF1()).setFinalLoss(s.finalEvaluation().loss())
                 .setBestAccuracy(s.bestAccuracy()).setBestStep(s.bestStep())
                 .setAdapterParameters(s.adapterParameters()).setHeadParameters(s.headParameters())
                 .setTotalParameters(s.totalParameters()).setWallSeconds(s.wallSeconds())
                 .setSamplesPerSecond(s.samplesPerSecond()).setTrainExamples(s.trainExamples()).build();
-        step = s.steps();
-        bestAccuracy = s.bestAccuracy();
-        bestStep = s.bestStep();
-        return publish(RunState.SUCCEEDED, summary, null);
     }
 
-    synchronized Future<RecordMetadata> failed(FailureKind kind, String field, String message) {
-        return publish(RunState.FAILED, null, RunFailure.newBuilder().setKind(kind).setField(field).setMessage(message).build());
-    }
-
-    private Future<RecordMetadata> publish(RunState state, RunSummary summary, RunFailure failure) {
+    private Future<RecordMetadata> publish(RunState state, RunSummary summary, RunFailure failure, String reason) {
         Instant now = clock.instant();
         lastStatus = now;
-        boolean terminal = state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED;
+        boolean terminal = Worker.isTerminal(state);
         boolean queued = state == RunState.QUEUED;
         RunStatus status = RunStatus.newBuilder()
                 .setRunId(request.getRunId()).setSweepId(request.getSweepId()).setState(state).setAttempt(attempt)
+                .setFailedAttempts(failedAttempts).setReason(reason)
                 .setWorkerId(queued ? null : workerId).setStep(step).setTotalSteps(totalSteps)
                 .setLatestLoss(latestLoss).setBestAccuracy(bestAccuracy).setBestStep(bestStep)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)

@@ -3,6 +3,8 @@ package io.tunestream.worker.service;
 /** Why a run stops before its last step; the first reason set wins. */
 enum StopReason {
     CANCELLED,
+    /** The coordinator ordered an early stop (early-stopping rule or sweep budget): the run ends STOPPED. */
+    ORDERED,
     SHUTDOWN,
     BUDGET,
     LOCK_LOST

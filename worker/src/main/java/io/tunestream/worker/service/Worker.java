@@ -2,6 +2,7 @@ package io.tunestream.worker.service;
 
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.AdapterSettings;
+import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.MessageCodec;
@@ -196,10 +197,23 @@ public final class Worker implements Runnable {
             return;
         }
         int attempt = previous.map(RunStatus::getAttempt).orElse(0) + 1;
-        RunReporter reporter = new RunReporter(publisher, request, attempt, config.workerId(), config.statusInterval(), clock);
-        if (view.isCancelled(runId)) {
-            LOG.info("run {} was cancelled before it started", runId);
-            settle(delivery, requests, reporter.publish(RunState.CANCELLED), requests::complete);
+        // an attempt that never said how it ended lost its worker (killed, or cut off from Kafka past its lock)
+        boolean previousLost = previous.map(p -> p.getState() == RunState.STARTING || p.getState() == RunState.RUNNING).orElse(false);
+        int failedAttempts = previous.map(RunStatus::getFailedAttempts).orElse(0) + (previousLost ? 1 : 0);
+        RunReporter reporter = new RunReporter(publisher, request, attempt, failedAttempts, config.workerId(),
+                config.statusInterval(), clock);
+        Optional<ControlCommand> order = view.order(runId);
+        if (order.isPresent()) {
+            String reason = order.get().getReason() == null ? "cancelled" : order.get().getReason();
+            LOG.info("run {} was ordered to {} before it started: {}", runId, order.get().getAction(), reason);
+            settle(delivery, requests, reporter.cancelled(reason), requests::complete);
+            return;
+        }
+        if (failedAttempts >= request.getMaxAttempts()) {
+            String message = failedAttempts + " attempts lost to infrastructure (the last on worker "
+                    + previous.map(RunStatus::getWorkerId).orElse("?") + "); maxAttempts is " + request.getMaxAttempts();
+            LOG.warn("run {} given up: {}", runId, message);
+            settle(delivery, requests, reporter.gaveUp(message), requests::complete);
             return;
         }
         LOG.info("run {} attempt {} starting ({}, delivery {})", runId, attempt, request.getMethod(), delivery.coordinates());
@@ -238,9 +252,13 @@ public final class Worker implements Runnable {
         } else if (outcome instanceof RunOutcome.Failed f) {
             LOG.warn("run {} failed ({}): {}", runId, f.kind(), f.message());
             settle(delivery, requests, reporter.failed(f.kind(), f.field(), f.message()), requests::complete);
+        } else if (outcome instanceof RunOutcome.Stopped st) {
+            LOG.info("run {} stopped early at step {}: {}", runId, st.summary().steps(), st.reason());
+            settle(delivery, requests, reporter.stopped(st.summary(), st.reason()), requests::complete);
         } else if (outcome instanceof RunOutcome.Cancelled c) {
             LOG.info("run {} cancelled at step {}", runId, c.step());
-            settle(delivery, requests, reporter.publish(RunState.CANCELLED), requests::complete);
+            settle(delivery, requests, reporter.cancelled(view.order(runId).map(ControlCommand::getReason).orElse(null)),
+                    requests::complete);
         } else if (outcome instanceof RunOutcome.HandedBack h) {
             LOG.info("run {} handed back at step {} (checkpointed)", runId, h.step());
             EventPublisher.await(reporter.publish(RunState.QUEUED), Duration.ofSeconds(5), () -> {});
@@ -311,7 +329,7 @@ public final class Worker implements Runnable {
         ExperimentRequest placeholder = ExperimentRequest.newBuilder().setRunId(key).setMethod(AdapterMethodId.unknown)
                 .setAdapter(AdapterSettings.newBuilder().build()).setTraining(TrainingSettings.newBuilder().build())
                 .setSubmittedAt(clock.instant()).build();
-        RunReporter reporter = new RunReporter(publisher, placeholder, 1, config.workerId(), config.statusInterval(), clock);
+        RunReporter reporter = new RunReporter(publisher, placeholder, 1, 0, config.workerId(), config.statusInterval(), clock);
         settle(delivery, requests, reporter.failed(FailureKind.BAD_REQUEST, field, reason), requests::reject);
     }
 
@@ -334,6 +352,8 @@ public final class Worker implements Runnable {
             return "succeeded";
         } else if (outcome instanceof RunOutcome.Failed f) {
             return "failed_" + f.kind().name().toLowerCase(java.util.Locale.ROOT);
+        } else if (outcome instanceof RunOutcome.Stopped) {
+            return "stopped";
         } else if (outcome instanceof RunOutcome.Cancelled) {
             return "cancelled";
         } else if (outcome instanceof RunOutcome.HandedBack) {
@@ -342,8 +362,10 @@ public final class Worker implements Runnable {
         return "abandoned";
     }
 
-    private static boolean isTerminal(RunState state) {
-        return state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED;
+    /** A state after which nothing more happens to a run, unless the coordinator queues it again (a retry or rerun). */
+    static boolean isTerminal(RunState state) {
+        return state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED
+                || state == RunState.STOPPED;
     }
 
     private static String hostName() {

@@ -105,6 +105,16 @@ public final class KafkaFixture implements AutoCloseable {
         }
     }
 
+    /** Publishes a status as a worker would have (to set up a run's history). */
+    public void publishStatus(RunStatus runStatus) {
+        try {
+            producer.send(new ProducerRecord<>(topics.status(), runStatus.getRunId(), MessageCodec.get().encode(runStatus)))
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("could not publish a status", e);
+        }
+    }
+
     public void cancel(String runId) {
         ControlCommand command = ControlCommand.newBuilder().setRunId(runId).setAction(ControlAction.CANCEL)
                 .setReason("test").setIssuedAt(Instant.now()).build();
@@ -114,6 +124,13 @@ public final class KafkaFixture implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("could not publish a cancel", e);
         }
+    }
+
+    /** Client settings that reach the broker. */
+    public Properties clientProperties() {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", broker.bootstrapServers());
+        return props;
     }
 
     /** Short intervals, so tests run in seconds. */
