@@ -6,12 +6,10 @@ import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.schemas.ControlAction;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.MessageCodec;
-import io.tunestream.schemas.RunState;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,10 +27,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream cancel}: stop a run (or every unfinished run of a sweep) within one training step. */
 @Command(name = "cancel", mixinStandardHelpOptions = true,
-        description = "Cancel a run, or every unfinished run of a sweep: a running run stops within one step, a queued one is skipped.")
+        description = "Cancel a run, or every unfinished run of a sweep: a running run stops within one step, a queued one never starts.")
 final class CancelCommand implements Callable<Integer> {
-
-    private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);
 
     @Spec
     CommandSpec spec;
@@ -60,13 +56,13 @@ final class CancelCommand implements Callable<Integer> {
         if (target.runId != null) {
             runIds = List.of(target.runId);
         } else {
-            RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(),
-                    List.of(kafka.topics().requests(), kafka.topics().status()), KafkaOptions.TIMEOUT));
+            RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(),
+                    KafkaOptions.TIMEOUT));
             List<RunRecord> runs = ledger.runs(target.sweep);
             if (runs.isEmpty()) {
                 throw new IllegalArgumentException("no runs of sweep '" + target.sweep + "' on " + kafka.bootstrapServers);
             }
-            runIds = runs.stream().filter(r -> !FINISHED.contains(r.state())).map(RunRecord::runId).toList();
+            runIds = runs.stream().filter(r -> !r.finished()).map(RunRecord::runId).toList();
         }
         Properties props = kafka.clientProperties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -3,9 +3,8 @@ package io.tunestream.cli;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.coordinator.service.CoordinatorServer;
-import io.tunestream.coordinator.service.CoordinatorState;
-import io.tunestream.coordinator.service.StateReader;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -14,11 +13,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code tunestream coordinator}: the long-running service: state from Kafka, a JSON API, Prometheus metrics. */
+/** {@code tunestream coordinator}: the long-running service: scheduling, state from Kafka, a JSON API, Prometheus metrics. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = {"Serve every run's state from Kafka as a JSON API and Prometheus metrics.",
-            "The state is rebuilt by reading the topics again after a restart. Endpoints: /api/sweeps, /api/runs,",
-            "/api/runs/RUN, /api/runs/RUN/metrics, /metrics."})
+        description = {"Schedule submitted runs onto workers, and serve every run's state as a JSON API and Prometheus metrics.",
+            "It dispatches by priority (aged, so no run waits forever) within each sweep's limits and budgets, retries",
+            "runs that failed for the infrastructure, and stops runs by the sweep's early-stopping rule. Its state is",
+            "rebuilt by reading the topics again after a restart; run one per cluster. Endpoints: /api/sweeps,",
+            "/api/runs, /api/runs/RUN, /api/runs/RUN/metrics, /metrics."})
 final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of the API and metrics (default: ${DEFAULT-VALUE}).")
@@ -30,6 +31,10 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of new requests and metrics topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--aging-seconds", defaultValue = "300",
+            description = "A waiting run gains one priority level every this many seconds (default: ${DEFAULT-VALUE}).")
+    long agingSeconds;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -40,15 +45,19 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
-        CoordinatorState state = new CoordinatorState();
+        if (agingSeconds < 1) {
+            throw new IllegalArgumentException("--aging-seconds must be at least 1, got " + agingSeconds);
+        }
+        Coordinator.Settings settings = new Coordinator.Settings(Duration.ofSeconds(agingSeconds),
+                Coordinator.Settings.defaults().tick());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "coordinator-shutdown"));
-        try (StateReader reader = new StateReader(kafka.clientProperties(), kafka.topics(), state);
-                CoordinatorServer server = CoordinatorServer.start(state, registry, httpHost, httpPort)) {
+        try (Coordinator coordinator = Coordinator.start(kafka.clientProperties(), kafka.topics(), settings);
+                CoordinatorServer server = CoordinatorServer.start(coordinator, registry, httpHost, httpPort)) {
             System.err.printf("coordinator on %s: API and metrics at http://%s:%d/ (reading history...)%n",
                     kafka.bootstrapServers, httpHost, server.port());
-            if (reader.awaitCaughtUp(Duration.ofMinutes(10))) {
-                System.err.printf("state rebuilt: %d runs%n", state.runs(null).size());
+            if (coordinator.awaitCaughtUp(Duration.ofMinutes(10))) {
+                System.err.printf("state rebuilt: %d runs; scheduling%n", coordinator.state().runs(null).size());
             }
             stopped.await();
         }

@@ -4,12 +4,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.broker.EmbeddedKafkaBroker;
 import io.tunestream.coordinator.kafka.SweepSubmitter;
-import io.tunestream.coordinator.kafka.TopicSnapshot;
 import io.tunestream.coordinator.results.ResultsTable;
-import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.coordinator.service.Coordinator;
+import io.tunestream.coordinator.service.CoordinatorServer;
 import io.tunestream.coordinator.sweep.ExperimentField;
 import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.coordinator.sweep.Schedule;
 import io.tunestream.coordinator.sweep.Sweep;
 import io.tunestream.coordinator.sweep.SweepPlanner;
 import io.tunestream.schemas.RunState;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -46,8 +46,6 @@ import picocli.CommandLine.Spec;
             "Starts an embedded Kafka broker and in-process workers, submits lora, dora, salt and salt_edora at rank 8",
             "on query/key/value on an SST-2 subset, shows the runs live and prints the results table."})
 final class DemoCommand implements Callable<Integer> {
-
-    private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);
 
     @Spec
     CommandSpec spec;
@@ -93,7 +91,9 @@ final class DemoCommand implements Callable<Integer> {
         Path root = out != null ? out : Path.of("runs", "demo-" + stamp);
         Files.createDirectories(root);
         PrintWriter stdout = spec.commandLine().getOut();
-        List<PlannedRun> runs = SweepPlanner.plan(sweep(), Instant.now());
+        Sweep sweep = sweep();
+        List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.now());
+        List<RunRecord> finished;
         stdout.printf("starting an embedded broker and %d workers...%n", workers);
         stdout.flush();
         List<Worker> started = new ArrayList<>();
@@ -115,11 +115,18 @@ final class DemoCommand implements Callable<Integer> {
                     thread.start();
                     started.add(worker);
                 }
-                new SweepSubmitter(base.baseClientProperties(), base.topics(), KafkaOptions.TIMEOUT).submit(runs);
-                stdout.printf("broker %s; worker metrics at http://127.0.0.1:%d/metrics; %d runs submitted as sweep 'notebook'%n",
-                        broker.bootstrapServers(), metrics.port(), runs.size());
-                stdout.flush();
-                List<RunRecord> finished = watch(base, stdout);
+                new SweepSubmitter(base.baseClientProperties(), base.topics(), KafkaOptions.TIMEOUT)
+                        .submit(sweep.schedule().toMessage(sweep.name(), Instant.now()), runs);
+                PrometheusMeterRegistry coordinatorRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+                try (Coordinator coordinator = Coordinator.start(base.baseClientProperties(), base.topics(),
+                                Coordinator.Settings.defaults());
+                        CoordinatorServer api = CoordinatorServer.start(coordinator, coordinatorRegistry, "127.0.0.1", 0)) {
+                    stdout.printf("broker %s; worker metrics at http://127.0.0.1:%d/metrics; coordinator API and metrics at"
+                            + " http://127.0.0.1:%d/; %d runs submitted as sweep 'notebook'%n",
+                            broker.bootstrapServers(), metrics.port(), api.port(), runs.size());
+                    stdout.flush();
+                    finished = watch(coordinator, stdout);
+                }
                 String table = ResultsTable.render(finished, ResultsTable.Format.TABLE);
                 Files.writeString(root.resolve("results.md"), ResultsTable.render(finished, ResultsTable.Format.MARKDOWN));
                 Files.writeString(root.resolve("results.csv"), ResultsTable.render(finished, ResultsTable.Format.CSV));
@@ -152,18 +159,16 @@ final class DemoCommand implements Callable<Integer> {
         base.put(ExperimentField.MAX_LENGTH, maxLength);
         base.replaceAll((field, value) -> field.normalise(value, "demo"));
         List<Object> methodValues = methods.stream().map(m -> ExperimentField.METHOD.normalise(m, "--methods")).toList();
-        return new Sweep("notebook", base, Map.of(ExperimentField.METHOD, methodValues));
+        return new Sweep("notebook", base, Map.of(ExperimentField.METHOD, methodValues), Schedule.none());
     }
 
     /** Prints the runs every refresh until all have finished; returns their final records. */
-    private List<RunRecord> watch(WorkerConfig config, PrintWriter stdout) throws InterruptedException {
+    private List<RunRecord> watch(Coordinator coordinator, PrintWriter stdout) throws InterruptedException {
         while (true) {
-            RunLedger ledger = RunLedger.of(TopicSnapshot.read(config.baseClientProperties(), List.of(
-                    config.topics().requests(), config.topics().status(), config.topics().metrics()), KafkaOptions.TIMEOUT));
-            List<RunRecord> runs = ledger.runs("notebook");
+            List<RunRecord> runs = coordinator.state().runs("notebook");
             stdout.println(LiveTable.render(runs));
             stdout.flush();
-            if (!runs.isEmpty() && runs.stream().allMatch(r -> FINISHED.contains(r.state()))) {
+            if (!runs.isEmpty() && runs.stream().allMatch(RunRecord::finished)) {
                 return runs;
             }
             Thread.sleep(refreshSeconds * 1000L);

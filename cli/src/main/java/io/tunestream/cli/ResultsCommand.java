@@ -40,8 +40,7 @@ final class ResultsCommand implements Callable<Integer> {
     public Integer call() {
         ResultsTable.Format chosen = ResultsTable.format(format);
         CoordinatorState state = new CoordinatorState();
-        TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics().requests(), kafka.topics().status(),
-                kafka.topics().metrics()), KafkaOptions.TIMEOUT).forEach(state::apply);
+        TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(), KafkaOptions.TIMEOUT).forEach(state::apply);
         List<RunRecord> runs = state.runs(sweep);
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);

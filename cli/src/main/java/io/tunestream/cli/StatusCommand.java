@@ -29,8 +29,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics().requests(),
-                kafka.topics().status(), kafka.topics().metrics()), KafkaOptions.TIMEOUT));
+        RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(),
+                KafkaOptions.TIMEOUT));
         List<RunRecord> runs = selector == null ? ledger.runs(null) : ledger.runs(selector);
         if (runs.isEmpty() && selector != null) {
             runs = ledger.runs(null).stream().filter(r -> r.runId().equals(selector)).toList();

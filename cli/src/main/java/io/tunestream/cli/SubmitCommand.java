@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream submit}: plan a sweep into runs and publish the ones not yet submitted. */
 @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Plan a sweep file (a base experiment and a grid) into runs and publish them to Kafka.",
-            "Run ids derive from the sweep name and each run's settings: submitting the same sweep again publishes",
-            "only runs it did not have before. An invalid sweep fails before anything is published."})
+        description = {"Plan a sweep file (a base experiment, a grid, a schedule) into runs and submit them.",
+            "The coordinator dispatches them to workers as the schedule allows. Run ids derive from the sweep name and",
+            "each run's settings: submitting the same sweep again submits only runs it did not have before (and",
+            "replaces the schedule). An invalid sweep fails before anything is published."})
 final class SubmitCommand implements Callable<Integer> {
 
     @Spec
@@ -36,6 +37,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the planned runs; publish nothing.")
     boolean dryRun;
 
+    @Option(names = "--priority", paramLabel = "N",
+            description = "Priority of the new runs (higher starts first), instead of the sweep file's (default 0).")
+    Integer priority;
+
     @Option(names = "--partitions", defaultValue = "6",
             description = "Partitions of the requests and metrics topics if they must be created (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -46,7 +51,11 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Sweep sweep = Sweep.read(sweepFile);
-        List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.now());
+        Instant now = Instant.now();
+        List<PlannedRun> runs = SweepPlanner.plan(sweep, now);
+        if (priority != null) {
+            runs.forEach(run -> run.request().setPriority(priority));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
             out.printf("sweep %s: %d runs (dry run: nothing published)%n", sweep.name(), runs.size());
@@ -58,7 +67,7 @@ final class SubmitCommand implements Callable<Integer> {
             kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
         }
         SweepSubmitter.Submission submission = new SweepSubmitter(kafka.clientProperties(), kafka.topics(),
-                KafkaOptions.TIMEOUT).submit(runs);
+                KafkaOptions.TIMEOUT).submit(sweep.schedule().toMessage(sweep.name(), now), runs);
         out.printf("sweep %s: %d runs published, %d already submitted%n", sweep.name(), submission.published().size(),
                 submission.skipped().size());
         submission.published().forEach(id -> out.println("  + " + id));

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning experiments for BERT-family encoders.",
         subcommands = {
             MethodsCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, ReportCommand.class,
-            DataCommand.class, BenchCommand.class, BrokerCommand.class, WorkerCommand.class, WorkerBenchCommand.class, SubmitCommand.class, StatusCommand.class, ResultsCommand.class, CancelCommand.class, WatchCommand.class, CoordinatorCommand.class, DemoCommand.class,
+            DataCommand.class, BenchCommand.class, BrokerCommand.class, WorkerCommand.class, WorkerBenchCommand.class, SubmitCommand.class, StatusCommand.class, ResultsCommand.class, CancelCommand.class, RerunCommand.class, WatchCommand.class, CoordinatorCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Tunestream {

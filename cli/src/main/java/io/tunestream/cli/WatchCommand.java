@@ -3,10 +3,8 @@ package io.tunestream.cli;
 import io.tunestream.coordinator.kafka.TopicSnapshot;
 import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
-import io.tunestream.schemas.RunState;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +18,6 @@ import picocli.CommandLine.Spec;
         description = "Show a sweep's runs live (state, progress, loss, best accuracy, samples/s, ETA, worker) until all have finished.")
 final class WatchCommand implements Callable<Integer> {
 
-    private static final Set<RunState> FINISHED = Set.of(RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED);
     private static final String CLEAR = "\u001b[H\u001b[2J";
 
     @Spec
@@ -40,15 +37,14 @@ final class WatchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean redraw = System.console() != null;
         while (true) {
-            List<RunRecord> runs = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), List.of(
-                    kafka.topics().requests(), kafka.topics().status(), kafka.topics().metrics()), KafkaOptions.TIMEOUT))
+            List<RunRecord> runs = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(), KafkaOptions.TIMEOUT))
                     .runs(sweep);
             if (runs.isEmpty()) {
                 throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);
             }
             out.print((redraw ? CLEAR : "") + LiveTable.render(runs));
             out.flush();
-            if (runs.stream().allMatch(r -> FINISHED.contains(r.state()))) {
+            if (runs.stream().allMatch(RunRecord::finished)) {
                 return 0;
             }
             Thread.sleep(refreshSeconds * 1000L);

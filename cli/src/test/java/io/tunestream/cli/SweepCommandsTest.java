@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,6 +40,15 @@ class SweepCommandsTest {
               seed: [1, 2]
             """;
 
+    private Coordinator coordinator;
+
+    @AfterEach
+    void stopCoordinator() {
+        if (coordinator != null) {
+            coordinator.close();
+        }
+    }
+
     @Test
     @Timeout(300)
     void aSixRunSweepThroughTwoWorkersEndsInACompleteResultsTableAndResubmittingPublishesNothing() throws Exception {
@@ -47,20 +58,21 @@ class SweepCommandsTest {
             CliRun refused = CliRun.of("submit", bad.toString(), "--bootstrap-servers", bootstrap);
             assertEquals(2, refused.exitCode());
             assertEquals("error: base.rank must be at least 1, got -4", refused.err().strip());
-            assertEquals(0, requests(bootstrap, kafka).size(), "an invalid sweep published something");
+            assertEquals(0, requests(bootstrap, kafka.topics.submissions()).size(), "an invalid sweep published something");
 
             Path file = Files.writeString(kafka.root.resolve("six.yaml"), SWEEP);
             CliRun dry = CliRun.of("submit", file.toString(), "--dry-run", "--bootstrap-servers", bootstrap);
             assertEquals(0, dry.exitCode(), dry.err());
             assertTrue(dry.out().startsWith("sweep six: 6 runs (dry run: nothing published)"), dry.out());
-            assertEquals(0, requests(bootstrap, kafka).size());
+            assertEquals(0, requests(bootstrap, kafka.topics.submissions()).size());
 
             kafka.startWorker(kafka.workerConfig("w1", QueueMode.SHARE));
             kafka.startWorker(kafka.workerConfig("w2", QueueMode.SHARE));
+            coordinator = Coordinator.start(kafka.clientProperties(), kafka.topics, Coordinator.Settings.defaults());
             CliRun submitted = CliRun.of("submit", file.toString(), "--bootstrap-servers", bootstrap);
             assertEquals(0, submitted.exitCode(), submitted.err());
             assertTrue(submitted.out().startsWith("sweep six: 6 runs published, 0 already submitted"), submitted.out());
-            List<String> runIds = requests(bootstrap, kafka).stream().map(ExperimentRequest::getRunId).toList();
+            List<String> runIds = requests(bootstrap, kafka.topics.submissions()).stream().map(ExperimentRequest::getRunId).toList();
             assertEquals(6, runIds.size());
             for (String runId : runIds) {
                 kafka.awaitState(runId, RunState.SUCCEEDED, Duration.ofSeconds(240));
@@ -100,14 +112,15 @@ class SweepCommandsTest {
             CliRun again = CliRun.of("submit", file.toString(), "--bootstrap-servers", bootstrap);
             assertEquals(0, again.exitCode(), again.err());
             assertTrue(again.out().startsWith("sweep six: 0 runs published, 6 already submitted"), again.out());
-            assertEquals(6, requests(bootstrap, kafka).size(), "resubmitting published requests again");
+            assertEquals(6, requests(bootstrap, kafka.topics.submissions()).size(), "resubmitting submitted runs again");
+            assertEquals(6, requests(bootstrap, kafka.topics.requests()).size(), "a run was dispatched twice");
         }
     }
 
-    private static List<ExperimentRequest> requests(String bootstrap, KafkaFixture kafka) {
+    private static List<ExperimentRequest> requests(String bootstrap, String topic) {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
-        return TopicSnapshot.read(props, List.of(kafka.topics.requests()), Duration.ofSeconds(30)).stream()
+        return TopicSnapshot.read(props, List.of(topic), Duration.ofSeconds(30)).stream()
                 .filter(ExperimentRequest.class::isInstance).map(ExperimentRequest.class::cast).toList();
     }
 }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -100,6 +101,37 @@ class WorkerProcessTest {
                 assertEquals(LongStream.rangeClosed(lastStepOfFirst + 1, STEPS).boxed().toList(), stepsOf(kafka, 2),
                         "the new worker did not continue at the step after the hand-back");
                 System.out.printf("SIGTERM to exit: %.1f s%n", seconds);
+            } finally {
+                stopAll(kafka);
+            }
+        }
+    }
+
+    /**
+     * Must-show 3 of the scheduling issue: a run whose worker dies twice is retried (Kafka redelivers it once the dead
+     * worker's lock lapses; the next worker counts the lost attempt) and succeeds on its third attempt, within its
+     * three allowed.
+     */
+    @Test
+    @Timeout(300)
+    void aRunWhoseWorkerDiesTwiceIsRetriedAndSucceeds() throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(SHORT_LOCK, 1)) {
+            try {
+                kafka.submit(request("twice"));
+                for (int attempt = 1; attempt <= 2; attempt++) {
+                    Process doomed = startWorker(kafka, "doomed-" + attempt, QueueMode.SHARE);
+                    int started = attempt;
+                    kafka.metrics.await(StepMetric.class, m -> m.stream().filter(s -> s.getAttempt() == started).count() >= 15,
+                            Duration.ofSeconds(120), "15 steps of attempt " + attempt);
+                    doomed.destroyForcibly();
+                    assertTrue(doomed.waitFor(30, TimeUnit.SECONDS));
+                }
+                startWorker(kafka, "survivor", QueueMode.SHARE);
+                RunStatus done = kafka.awaitState("twice", RunState.SUCCEEDED, Duration.ofSeconds(180));
+                assertEquals(3, done.getAttempt());
+                assertEquals(2, done.getFailedAttempts(), "the two lost attempts are counted");
+                assertEquals("survivor", done.getWorkerId());
+                assertEquals(STEPS, done.getSummary().getSteps());
             } finally {
                 stopAll(kafka);
             }

@@ -9,8 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.broker.EmbeddedKafkaBroker;
 import io.tunestream.coordinator.service.CoordinatorServer;
-import io.tunestream.coordinator.service.CoordinatorState;
-import io.tunestream.coordinator.service.StateReader;
+import io.tunestream.coordinator.service.Coordinator;
+
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.AdapterSettings;
 import io.tunestream.schemas.EvalMetric;
@@ -71,13 +71,11 @@ class CoordinatorRestartTest {
                 publish(producer, topics.metrics(), "r1", eval("r1", 3, 0.81));
                 publish(producer, topics.heartbeats(), "w1", heartbeat("w1"));
 
-                CoordinatorState throughoutState = new CoordinatorState();
-                try (StateReader throughout = new StateReader(client, topics, throughoutState);
-                        CoordinatorServer throughoutServer = CoordinatorServer.start(throughoutState, registry(), "127.0.0.1", 0)) {
+                try (Coordinator throughout = Coordinator.start(client, topics, Coordinator.Settings.defaults());
+                        CoordinatorServer throughoutServer = CoordinatorServer.start(throughout, registry(), "127.0.0.1", 0)) {
                     assertTrue(throughout.awaitCaughtUp(Duration.ofSeconds(30)));
-                    CoordinatorState firstState = new CoordinatorState();
-                    try (StateReader first = new StateReader(client, topics, firstState);
-                            CoordinatorServer firstServer = CoordinatorServer.start(firstState, registry(), "127.0.0.1", 0)) {
+                        try (Coordinator first = Coordinator.start(client, topics, Coordinator.Settings.defaults());
+                            CoordinatorServer firstServer = CoordinatorServer.start(first, registry(), "127.0.0.1", 0)) {
                         assertTrue(first.awaitCaughtUp(Duration.ofSeconds(30)));
                         JsonNode runs = get(firstServer, "/api/runs?sweep=s");
                         assertEquals(3, runs.size());
@@ -96,9 +94,8 @@ class CoordinatorRestartTest {
                     publish(producer, topics.status(), "r3", status("r3", RunState.RUNNING, 1, null));
                     publish(producer, topics.metrics(), "r3", step("r3", 1, 0.69));
 
-                    CoordinatorState restartedState = new CoordinatorState();
-                    try (StateReader restarted = new StateReader(client, topics, restartedState);
-                            CoordinatorServer restartedServer = CoordinatorServer.start(restartedState, registry(), "127.0.0.1", 0)) {
+                        try (Coordinator restarted = Coordinator.start(client, topics, Coordinator.Settings.defaults());
+                            CoordinatorServer restartedServer = CoordinatorServer.start(restarted, registry(), "127.0.0.1", 0)) {
                         assertTrue(restarted.awaitCaughtUp(Duration.ofSeconds(30)));
                         JsonNode expected = awaitRuns(throughoutServer, "r3", "RUNNING");
                         JsonNode rebuilt = get(restartedServer, "/api/runs?sweep=s");

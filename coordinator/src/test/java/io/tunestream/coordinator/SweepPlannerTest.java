@@ -11,6 +11,8 @@ import io.tunestream.coordinator.sweep.Sweep;
 import io.tunestream.coordinator.sweep.SweepPlanner;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.StoppingRule;
+import io.tunestream.schemas.SweepSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +67,34 @@ class SweepPlannerTest {
         assertEquals(ids, ids(rewritten));
         assertNotEquals(ids, ids(NOTEBOOK.replace("trainSamples: 2000", "trainSamples: 2001")));
         assertNotEquals(ids, ids(NOTEBOOK.replace("sweep: notebook", "sweep: notebook2")), "two sweeps share run ids");
+        assertEquals(ids, ids(NOTEBOOK.replace("  rank: 8\n", "  rank: 8\n  priority: 5\n")),
+                "priority says how urgently, not what: it must not make new runs");
+        assertEquals(ids, ids(NOTEBOOK + "schedule:\n  maxConcurrent: 2\n"));
+    }
+
+    @Test
+    void theScheduleSectionReachesTheRequestsAndTheSweepsScheduleMessage() throws IOException {
+        Sweep sweep = Sweep.read(write("s.yaml", NOTEBOOK.replace("  rank: 8\n", "  rank: 8\n  priority: 3\n") + """
+                schedule:
+                  maxConcurrent: 2
+                  maxTotalSteps: 5000
+                  maxAttempts: 5
+                  retryBackoffSeconds: 2.5
+                  earlyStopping: {rule: ASHA, metric: loss, minSteps: 50, reductionFactor: 3}
+                """));
+        List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.EPOCH);
+        assertEquals(List.of(0, 1, 2), runs.subList(0, 3).stream().map(r -> r.request().getSequence()).toList(), "grid order");
+        assertTrue(runs.stream().allMatch(r -> r.request().getMaxAttempts() == 5 && r.request().getPriority() == 3));
+        SweepSchedule schedule = sweep.schedule().toMessage("notebook", Instant.EPOCH);
+        assertEquals(2, schedule.getMaxConcurrent());
+        assertEquals(5000L, schedule.getMaxTotalSteps());
+        assertEquals(null, schedule.getMaxWallSeconds());
+        assertEquals(2.5, schedule.getRetryBackoffSeconds());
+        assertEquals(StoppingRule.ASHA, schedule.getEarlyStopping().getRule());
+        assertEquals("loss", schedule.getEarlyStopping().getMetric());
+        assertEquals(3, schedule.getEarlyStopping().getReductionFactor());
+        assertEquals(3, SweepPlanner.plan(Sweep.read(write("d.yaml", NOTEBOOK)), Instant.EPOCH).get(0).request().getMaxAttempts(),
+                "three attempts unless the sweep says");
     }
 
     @Test
@@ -80,6 +110,16 @@ class SweepPlannerTest {
         assertRefused(NOTEBOOK + "grids: {}\n", "unknown top-level field 'grids'");
         assertRefused(NOTEBOOK.replace("  rank: 8\n", "  rank: 8\n  seed: 1\n"), "grid.seed is also set in base");
         assertRefused("sweep: [", "is not valid YAML");
+        assertRefused(NOTEBOOK + "schedule:\n  maxConcurent: 2\n", "schedule: unknown field 'maxConcurent'; valid fields: maxConcurrent,");
+        assertRefused(NOTEBOOK + "schedule:\n  maxConcurrent: 0\n", "schedule.maxConcurrent must be at least 1, got 0");
+        assertRefused(NOTEBOOK + "schedule:\n  maxTotalSteps: -5\n", "schedule.maxTotalSteps must be a whole number of at least 1, got -5");
+        assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: hyperband, minSteps: 10}\n",
+                "schedule.earlyStopping.rule: unknown rule 'hyperband'; valid rules: asha, median");
+        assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: asha}\n", "schedule.earlyStopping needs rule (asha or median) and minSteps");
+        assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: asha, minSteps: 10, metric: f2}\n",
+                "schedule.earlyStopping.metric: unknown metric 'f2'; valid metrics: accuracy, loss");
+        assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: asha, minSteps: 10, reductionFactor: 1}\n",
+                "schedule.earlyStopping.reductionFactor must be at least 2, got 1");
         InvalidSweepException missing = assertThrows(InvalidSweepException.class, () -> Sweep.read(dir.resolve("none.yaml")));
         assertTrue(missing.getMessage().endsWith("none.yaml does not exist"), missing.getMessage());
     }

@@ -1,9 +1,11 @@
 package io.tunestream.coordinator.kafka;
 
+import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.SweepSchedule;
 import io.tunestream.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +17,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,9 +28,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes a sweep's runs: for each run not yet known to the status topic, a QUEUED status and then the request.
- * A run that already has a status (from an earlier submission) is skipped, so submitting a sweep again publishes
- * only what is new.
+ * Submits a sweep: its schedule to the sweeps topic, then for each run not yet known to the status topic a QUEUED
+ * status and its submission, which the coordinator dispatches when its schedule allows. A run that already has a
+ * status (from an earlier submission) is skipped, so submitting a sweep again publishes only what is new; the
+ * schedule is replaced, so a second submission may change the sweep's limits.
  */
 public final class SweepSubmitter {
 
@@ -51,19 +56,14 @@ public final class SweepSubmitter {
                 .filter(ids::contains).collect(Collectors.toSet());
     }
 
-    public Submission submit(List<PlannedRun> runs) {
+    public Submission submit(SweepSchedule schedule, List<PlannedRun> runs) {
         Set<String> known = known(runs);
         List<String> published = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        // every run is published once, in order, or the submission fails loudly
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
+        publishAll(producer -> {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
+            // the schedule first: the coordinator must know the sweep's limits before it sees a run to dispatch
+            sends.add(send(producer, topics.sweeps(), schedule.getSweepId(), schedule));
             for (PlannedRun run : runs) {
                 if (known.contains(run.runId())) {
                     skipped.add(run.runId());
@@ -73,22 +73,59 @@ public final class SweepSubmitter {
                         .setSweepId(run.request().getSweepId()).setState(RunState.QUEUED).setAttempt(0)
                         .setUpdatedAt(Instant.now()).build();
                 // the status first: a worker that takes the request at once already finds the run known
-                sends.add(producer.send(new ProducerRecord<>(topics.status(), run.runId(), MessageCodec.get().encode(queued))));
-                sends.add(producer.send(new ProducerRecord<>(topics.requests(), run.runId(),
-                        MessageCodec.get().encode(run.request()))));
+                sends.add(send(producer, topics.status(), run.runId(), queued));
+                sends.add(send(producer, topics.submissions(), run.runId(), run.request()));
                 published.add(run.runId());
             }
-            for (Future<RecordMetadata> send : sends) {
+            return sends;
+        });
+        return new Submission(published, skipped);
+    }
+
+    /**
+     * Queues ended runs again: withdraws any order about them, marks them QUEUED with a fresh allowance of failed
+     * attempts (attempt numbers go on, so later metrics still supersede earlier ones), and submits each again.
+     */
+    public void requeue(List<RunRecord> runs, String reason) {
+        publishAll(producer -> {
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            for (RunRecord run : runs) {
+                sends.add(producer.send(new ProducerRecord<>(topics.control(), run.runId(), null)));
+                RunStatus queued = RunStatus.newBuilder(run.status()).setState(RunState.QUEUED).setFailedAttempts(0)
+                        .setWorkerId(null).setFailure(null).setSummary(null).setReason(reason)
+                        .setUpdatedAt(Instant.now()).setFinishedAt(null).build();
+                sends.add(send(producer, topics.status(), run.runId(), queued));
+                sends.add(send(producer, topics.submissions(), run.runId(), run.request()));
+            }
+            return sends;
+        });
+    }
+
+    private static Future<RecordMetadata> send(KafkaProducer<String, byte[]> producer, String topic, String key,
+            SpecificRecordBase message) {
+        return producer.send(new ProducerRecord<>(topic, key, MessageCodec.get().encode(message)));
+    }
+
+    /** Runs {@code publishing} on an idempotent producer and waits for every send it returns, or fails loudly. */
+    private void publishAll(Function<KafkaProducer<String, byte[]>, List<Future<RecordMetadata>>> publishing) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        // every record is published once, in order, or the submission fails loudly
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
+            for (Future<RecordMetadata> send : publishing.apply(producer)) {
                 send.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (ExecutionException e) {
-            throw new IllegalStateException("publishing the sweep failed: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("publishing to Kafka failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not acknowledge the sweep within " + timeout.toSeconds() + " s", e);
+            throw new IllegalStateException("Kafka did not acknowledge within " + timeout.toSeconds() + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing the sweep", e);
+            throw new IllegalStateException("interrupted while publishing", e);
         }
-        return new Submission(published, skipped);
     }
 }

@@ -37,7 +37,9 @@ public final class ResultsTable {
             new Column("head_params", r -> summary(r, RunSummary::getHeadParameters)),
             new Column("trainable_share", r -> summary(r, s -> (double) (s.getAdapterParameters() + s.getHeadParameters()) / s.getTotalParameters())),
             new Column("wall_seconds", r -> summary(r, RunSummary::getWallSeconds)),
-            new Column("samples_per_second", r -> summary(r, RunSummary::getSamplesPerSecond)));
+            new Column("samples_per_second", r -> summary(r, RunSummary::getSamplesPerSecond)),
+            new Column("steps", r -> r.status() == null ? null : r.status().getStep()),
+            new Column("note", ResultsTable::note));
 
     private ResultsTable() {}
 
@@ -78,7 +80,8 @@ public final class ResultsTable {
             out.append("|").append(" --- |".repeat(header.size())).append('\n');
         }
         for (RunRecord run : runs) {
-            List<String> cells = COLUMNS.stream().map(c -> cell(c, run, !markdown)).toList();
+            List<String> cells = COLUMNS.stream().map(c -> cell(c, run, !markdown))
+                    .map(cell -> markdown ? cell.replace("|", "\\|") : csvField(cell)).toList();
             out.append(markdown ? "| " : "").append(String.join(separator, cells)).append(markdown ? " |" : "").append('\n');
         }
         return out.toString();
@@ -121,6 +124,23 @@ public final class ResultsTable {
             case "lr" -> String.format(Locale.ROOT, "%.1e", number.doubleValue());
             default -> value.toString();
         };
+    }
+
+    /** Why a run ended as it did, when it was not by finishing: an early stop, a budget, a cancel, a failure. */
+    private static String note(RunRecord run) {
+        if (run.status() == null) {
+            return null;
+        }
+        if (run.status().getReason() != null) {
+            return run.status().getReason();
+        }
+        return run.status().getFailure() == null ? null
+                : run.status().getFailure().getKind() + ": " + run.status().getFailure().getMessage();
+    }
+
+    private static String csvField(String cell) {
+        return cell.contains(",") || cell.contains("\"") || cell.contains("\n")
+                ? "\"" + cell.replace("\"", "\"\"") + "\"" : cell;
     }
 
     private static Object request(RunRecord run, Function<ExperimentRequest, Object> field) {

@@ -2,6 +2,7 @@ package io.tunestream.coordinator.results;
 
 import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
@@ -15,6 +16,24 @@ public record RunRecord(String runId, ExperimentRequest request, RunStatus statu
 
     public RunState state() {
         return status == null ? RunState.QUEUED : status.getState();
+    }
+
+    /**
+     * Nothing more will happen to the run: it ended, and not with a failure the coordinator will retry (of kind
+     * INFRASTRUCTURE with attempts left).
+     */
+    public boolean finished() {
+        RunState state = state();
+        boolean ended = state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED
+                || state == RunState.STOPPED;
+        return ended && !awaitingRetry();
+    }
+
+    /** Failed for a reason of the infrastructure, with attempts left: the coordinator queues it again after a backoff. */
+    public boolean awaitingRetry() {
+        return state() == RunState.FAILED && status.getFailure() != null
+                && status.getFailure().getKind() == FailureKind.INFRASTRUCTURE
+                && request != null && status.getFailedAttempts() < request.getMaxAttempts();
     }
 
     public String sweepId() {

@@ -51,8 +51,6 @@ public final class CoordinatorServer implements AutoCloseable {
         runsByState = MultiGauge.builder("tunestream.runs").description("runs by state").register(registry);
         latestLoss = MultiGauge.builder("tunestream.run.latest.loss").description("training loss of a run's latest step").register(registry);
         bestAccuracy = MultiGauge.builder("tunestream.run.best.accuracy").description("best dev accuracy of a run").register(registry);
-        Gauge.builder("tunestream.queue.depth", state, s -> s.runs(null).stream().filter(r -> r.state() == RunState.QUEUED).count())
-                .description("runs waiting for a worker").register(registry);
         Gauge.builder("tunestream.workers.live", state, s -> s.liveWorkers(Instant.now()).size())
                 .description("workers whose heartbeat is recent").register(registry);
         server.createContext("/metrics", exchange -> {
@@ -66,9 +64,10 @@ public final class CoordinatorServer implements AutoCloseable {
     /**
      * @throws IllegalArgumentException when the port is taken, naming it
      */
-    public static CoordinatorServer start(CoordinatorState state, PrometheusMeterRegistry registry, String host, int port) {
+    public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port) {
+        coordinator.bindTo(registry);
         try {
-            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry);
+            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), coordinator.state(), registry);
         } catch (BindException e) {
             throw new IllegalArgumentException("HTTP port " + port + " on " + host + " is in use; choose another with --http-port");
         } catch (IOException e) {

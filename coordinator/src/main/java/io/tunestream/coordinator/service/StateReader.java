@@ -6,9 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -18,25 +20,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a {@link CoordinatorState} up to date: reads the requests, status, metrics and heartbeat topics from their
- * beginning, then follows them. No consumer group and no offsets of its own: a restarted coordinator reads
- * everything again, which is what rebuilds its state.
+ * Feeds the coordinator: reads every topic that says something about runs from its beginning, then follows them,
+ * handing each record to a {@link RecordSink}. No consumer group and no offsets of its own: a restarted coordinator
+ * reads everything again, which is what rebuilds its state.
  */
 public final class StateReader implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateReader.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final CoordinatorState state;
+    private final RecordSink sink;
     private final Thread thread;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Map<TopicPartition, Long> initialEnds;
     private volatile boolean closed;
 
-    public StateReader(Properties clientProperties, Topics topics, CoordinatorState state) {
+    /** Where each record goes: the record itself (topic, key, timestamp) and its message, if it decodes. */
+    @FunctionalInterface
+    public interface RecordSink {
+        void accept(ConsumerRecord<String, byte[]> record, Optional<SpecificRecordBase> message);
+    }
+
+    public StateReader(Properties clientProperties, Topics topics, RecordSink sink) {
         this.consumer = TopicReading.fromBeginning(clientProperties,
-                List.of(topics.requests(), topics.status(), topics.metrics(), topics.heartbeats()), Duration.ofSeconds(30));
-        this.state = state;
+                List.of(topics.submissions(), topics.sweeps(), topics.requests(), topics.status(), topics.metrics(),
+                        topics.control(), topics.heartbeats()), Duration.ofSeconds(30));
+        this.sink = sink;
         List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
         initialEnds = consumer.endOffsets(partitions, Duration.ofSeconds(30));
         thread = new Thread(this::read, "coordinator-state");
@@ -53,7 +62,7 @@ public final class StateReader implements AutoCloseable {
         while (!closed) {
             try {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    TopicReading.decode(record).ifPresent(state::apply);
+                    sink.accept(record, TopicReading.decode(record));
                 }
                 if (caughtUp.getCount() > 0 && initialEnds.entrySet().stream()
                         .allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {

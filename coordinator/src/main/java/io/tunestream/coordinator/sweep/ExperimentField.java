@@ -93,13 +93,21 @@ public enum ExperimentField {
         };
     }
 
+    /**
+     * Whether the field is part of what the run is, and so of its id. Priority only says how urgently to run it:
+     * submitting a sweep again with another priority must not make new runs.
+     */
+    public boolean identifying() {
+        return this != PRIORITY;
+    }
+
     public void apply(ExperimentRequest request, Object normalised) {
         setter.accept(request, normalised);
     }
 
     private enum Kind { TEXT, TEXT_LIST, METHOD, INT, POSITIVE_INT, NON_NEGATIVE_INT, POSITIVE_NUMBER, NON_NEGATIVE_NUMBER, FRACTION }
 
-    private static String text(Object value, String at) {
+    static String text(Object value, String at) {
         if (!(value instanceof String s) || s.isBlank()) {
             throw new InvalidSweepException(at + " must be a non-empty string, got " + describe(value));
         }
@@ -126,7 +134,7 @@ public enum ExperimentField {
         return AdapterMethodId.valueOf(id);
     }
 
-    private static Integer integer(Object value, String at, int minimum) {
+    static Integer integer(Object value, String at, int minimum) {
         if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
                 || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
             throw new InvalidSweepException(at + " must be a whole number, got " + describe(value));
@@ -137,7 +145,7 @@ public enum ExperimentField {
         return n.intValue();
     }
 
-    private static Double number(Object value, String at, boolean zeroAllowed, double maximum) {
+    static Double number(Object value, String at, boolean zeroAllowed, double maximum) {
         if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue())) {
             throw new InvalidSweepException(at + " must be a number, got " + describe(value));
         }
@@ -150,7 +158,7 @@ public enum ExperimentField {
     }
 
     /** YAML 1.1 reads {@code 5e-4} (no dot) as text: numbers written so are taken as numbers. */
-    private static Object numeric(Object value) {
+    static Object numeric(Object value) {
         if (value instanceof String s) {
             try {
                 return Double.parseDouble(s.trim());
@@ -166,7 +174,7 @@ public enum ExperimentField {
         return (List<String>) value;
     }
 
-    private static String describe(Object value) {
+    static String describe(Object value) {
         return value == null ? "nothing" : value instanceof String ? "'" + value + "'" : value.toString();
     }
 }

@@ -26,16 +26,20 @@ import java.util.Set;
  * grid:
  *   method: [lora, dora, salt, salt_edora]
  *   seed: [42, 43]
+ * schedule:
+ *   maxConcurrent: 2
  * </pre>
  *
  * @param name the sweep's name: 1 to 64 lowercase letters, digits, '.', '_' or '-'
  * @param base field values shared by every run, checked and normalised
  * @param grid the values to try per field, checked and normalised, in file order
+ * @param schedule how the coordinator schedules the runs ({@link Schedule}; the file's {@code schedule:} section)
  */
-public record Sweep(String name, Map<ExperimentField, Object> base, Map<ExperimentField, List<Object>> grid) {
+public record Sweep(String name, Map<ExperimentField, Object> base, Map<ExperimentField, List<Object>> grid,
+        Schedule schedule) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP_LEVEL = Set.of("sweep", "base", "grid");
+    private static final Set<String> TOP_LEVEL = Set.of("sweep", "base", "grid", "schedule");
 
     public Sweep {
         if (name == null || !name.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
@@ -71,7 +75,7 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String key = names.next();
             if (!TOP_LEVEL.contains(key)) {
-                throw new InvalidSweepException(file + ": unknown top-level field '" + key + "'; valid: sweep, base, grid");
+                throw new InvalidSweepException(file + ": unknown top-level field '" + key + "'; valid: sweep, base, grid, schedule");
             }
         }
         String name = root.path("sweep").isTextual() ? root.get("sweep").asText() : null;
@@ -107,7 +111,7 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
             }
             grid.put(field, normalised);
         }
-        return new Sweep(name, base, grid);
+        return new Sweep(name, base, grid, Schedule.read(root.path("schedule"), Sweep::plain));
     }
 
     private static Object plain(JsonNode node) {

@@ -42,10 +42,15 @@ public final class SweepPlanner {
             }
             settings = expanded;
         }
-        return settings.stream().map(s -> run(sweep.name(), s, submittedAt)).toList();
+        List<PlannedRun> runs = new ArrayList<>();
+        for (Map<ExperimentField, Object> s : settings) {
+            runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
+        }
+        return runs;
     }
 
-    private static PlannedRun run(String sweepName, Map<ExperimentField, Object> settings, Instant submittedAt) {
+    private static PlannedRun run(String sweepName, Map<ExperimentField, Object> settings, Instant submittedAt,
+            int maxAttempts, int sequence) {
         String canonical = canonical(settings);
         String method = String.valueOf(settings.get(ExperimentField.METHOD));
         String runId = sweepName + "-" + method + "-" + sha256(sweepName + "\n" + canonical).substring(0, 10);
@@ -54,14 +59,18 @@ public final class SweepPlanner {
                 .setMethod(AdapterMethodId.unknown)
                 .setAdapter(AdapterSettings.newBuilder().build())
                 .setTraining(TrainingSettings.newBuilder().build())
+                .setMaxAttempts(maxAttempts).setSequence(sequence)
                 .setSubmittedAt(submittedAt).build();
         settings.forEach((field, value) -> field.apply(request, value));
         return new PlannedRun(runId, Map.copyOf(settings), request);
     }
 
-    /** The settings as one line, fields sorted by name: the same settings always give the same text. */
+    /**
+     * The settings that make the run what it is as one line, fields sorted by name: the same settings always give the
+     * same text.
+     */
     static String canonical(Map<ExperimentField, Object> settings) {
-        return settings.entrySet().stream()
+        return settings.entrySet().stream().filter(e -> e.getKey().identifying())
                 .sorted(Comparator.comparing(e -> e.getKey().fieldName()))
                 .map(e -> e.getKey().fieldName() + "=" + e.getValue())
                 .collect(Collectors.joining(";"));

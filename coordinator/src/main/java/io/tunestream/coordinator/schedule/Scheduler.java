@@ -1,0 +1,378 @@
+package io.tunestream.coordinator.schedule;
+
+import io.tunestream.schemas.ControlAction;
+import io.tunestream.schemas.ControlCommand;
+import io.tunestream.schemas.EvalMetric;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.FailureKind;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.StepMetric;
+import io.tunestream.schemas.SweepSchedule;
+import io.tunestream.schemas.WorkerHeartbeat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificRecordBase;
+
+/**
+ * The coordinator's scheduling decisions: which waiting run a free worker gets next, when a failed run is tried
+ * again, which run stops early, and when a sweep's budget ends it. It only decides; the coordinator's loop publishes
+ * the {@link Action}s. All it knows comes from Kafka, so a restarted coordinator rebuilds it by reading the topics.
+ *
+ * <ul>
+ *   <li><b>Capacity.</b> Dispatched, unfinished runs never outnumber live workers (by their heartbeats): the
+ *       requests topic holds only what workers are about to take, so the order in which runs start is decided here.
+ *   <li><b>Order.</b> Highest effective priority first, where a run's effective priority is its priority plus one
+ *       for every {@code aging} it has waited: a low-priority run is overtaken by newer high-priority ones only for
+ *       a bounded time, never starved. Ties go to the earlier submission, then to grid order.
+ *   <li><b>Sweep limits.</b> At most {@code maxConcurrent} runs of a sweep dispatched and unfinished; once its step
+ *       or wall-time budget is spent, its running runs are stopped (STOPPED) and its waiting runs cancelled.
+ *   <li><b>Retries.</b> A run that failed with kind INFRASTRUCTURE is queued again after a backoff that doubles
+ *       with each failed attempt, while its failed attempts stay below its request's maxAttempts. Bad requests and
+ *       training failures are never retried. (A worker that dies outright needs no retry from here: Kafka redelivers
+ *       its request, and the next worker counts the lost attempt.)
+ *   <li><b>Early stopping.</b> Each sweep's rule ({@link SuccessiveHalving}, {@link MedianStopping}) judges every
+ *       evaluation as it arrives; a run it condemns is ordered to stop.
+ * </ul>
+ *
+ * <p>Actions are applied to this state when decided, before Kafka echoes them back, so a decision is never taken
+ * twice; {@link #undo} forgets one whose publication failed.
+ */
+public final class Scheduler {
+
+    /** Retry backoff of runs whose sweep did not say. */
+    static final double DEFAULT_BACKOFF_SECONDS = 30;
+
+    private final Duration aging;
+    private final Map<String, ScheduledRun> runs = new LinkedHashMap<>();
+    private final Map<String, SweepEntry> sweeps = new HashMap<>();
+    private final Map<String, WorkerHeartbeat> workers = new HashMap<>();
+    private final Deque<EvalMetric> unjudged = new ArrayDeque<>();
+
+    /**
+     * @param aging how long a run waits to gain one priority level
+     */
+    public Scheduler(Duration aging) {
+        if (aging.isNegative() || aging.isZero()) {
+            throw new IllegalArgumentException("aging must be positive, got " + aging);
+        }
+        this.aging = aging;
+    }
+
+    /** A record of the submissions topic: the run asks for a dispatch. */
+    public synchronized void submitted(ExperimentRequest request, Instant at) {
+        ScheduledRun run = run(request.getRunId());
+        run.request = request;
+        run.sweepId = request.getSweepId();
+        run.submissionsSeen++;
+        run.waitingSince = at;
+    }
+
+    /** A record of the requests topic: the run was dispatched. */
+    public synchronized void dispatched(ExperimentRequest request, Instant at) {
+        ScheduledRun run = run(request.getRunId());
+        if (run.request == null) {
+            run.request = request;
+            run.sweepId = request.getSweepId();
+        }
+        run.dispatchesSeen++;
+        sweep(request.getSweepId()).firstDispatch(at);
+    }
+
+    /** A record of the other topics: a status, an order, a metric, a heartbeat or a sweep's schedule. */
+    public synchronized void observe(SpecificRecordBase message) {
+        if (message instanceof RunStatus status) {
+            ScheduledRun run = run(status.getRunId());
+            if (run.sweepId == null) {
+                run.sweepId = status.getSweepId();
+            }
+            if (run.status == null || !status.getUpdatedAt().isBefore(run.status.getUpdatedAt())) {
+                run.status = status;
+            }
+            run.stepsReached = Math.max(run.stepsReached, status.getStep());
+        } else if (message instanceof ControlCommand command) {
+            run(command.getRunId()).order = command.getAction() == ControlAction.UNKNOWN ? null : command;
+        } else if (message instanceof StepMetric step) {
+            ScheduledRun run = runs.get(step.getRunId());
+            if (run != null) {
+                run.stepsReached = Math.max(run.stepsReached, step.getStep());
+            }
+        } else if (message instanceof EvalMetric evaluation) {
+            unjudged.add(evaluation);
+        } else if (message instanceof WorkerHeartbeat heartbeat) {
+            workers.put(heartbeat.getWorkerId(), heartbeat);
+        } else if (message instanceof SweepSchedule schedule) {
+            sweep(schedule.getSweepId()).schedule(schedule);
+        }
+    }
+
+    /** A tombstone on the control topic: the run's order was withdrawn (a rerun). */
+    public synchronized void withdrawn(String runId) {
+        ScheduledRun run = runs.get(runId);
+        if (run != null) {
+            run.order = null;
+        }
+    }
+
+    /** Everything to do now, already applied to this state. */
+    public synchronized List<Action> plan(Instant now) {
+        List<Action> actions = new ArrayList<>();
+        judgeEvaluations(now, actions);
+        for (Map.Entry<String, SweepEntry> sweep : sweeps.entrySet()) {
+            budget(sweep.getKey(), sweep.getValue(), now).ifPresent(spent -> endSweep(sweep.getKey(), spent, now, actions));
+        }
+        for (ScheduledRun run : runs.values()) {
+            if (run.wantsDispatch() && run.order != null) {
+                // cancelled (or stopped) before any worker had it: no worker will say so, so the coordinator does
+                conclude(run, RunState.CANCELLED, orderReason(run.order), now, actions);
+            }
+        }
+        retries(now, actions);
+        dispatch(now, actions);
+        return actions;
+    }
+
+    /** Forgets an action whose publication failed, so that it is decided again. */
+    public synchronized void undo(Action action) {
+        ScheduledRun run = runs.get(action.runId());
+        if (run == null) {
+            return;
+        }
+        run.submissionsExpected = run.submissionsSeen;
+        run.dispatchesExpected = run.dispatchesSeen;
+        if (action instanceof Action.Order order && order.command().equals(run.order)) {
+            run.order = null;
+        }
+        if (run.statusBeforeLocal != null) {
+            run.status = run.statusBeforeLocal;
+            run.statusBeforeLocal = null;
+        }
+    }
+
+    /** Runs submitted and not yet dispatched (or queued again), whatever their sweep's limits. */
+    public synchronized long waitingRuns() {
+        return runs.values().stream().filter(ScheduledRun::waiting).count();
+    }
+
+    /**
+     * Runs that would be training now if there were workers enough: dispatched ones not yet started, plus the waiting
+     * ones their sweeps' limits let start. What an autoscaler should add workers for.
+     */
+    public synchronized long demand(Instant now) {
+        Map<String, Integer> inFlight = inFlightBySweep();
+        Map<String, Integer> startable = new HashMap<>();
+        long pending = runs.values().stream().filter(r -> r.inFlight() && r.state() == RunState.QUEUED).count();
+        for (ScheduledRun run : runs.values()) {
+            SweepEntry sweep = sweep(run.sweepId);
+            if (!run.waiting() || budget(run.sweepId, sweep, now).isPresent()) {
+                continue;
+            }
+            int used = inFlight.getOrDefault(run.sweepId, 0) + startable.getOrDefault(run.sweepId, 0);
+            if (sweep.maxConcurrent() == null || used < sweep.maxConcurrent()) {
+                startable.merge(run.sweepId, 1, Integer::sum);
+            }
+        }
+        return pending + startable.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Workers whose last heartbeat is younger than three of their intervals. */
+    public synchronized int liveWorkers(Instant now) {
+        return (int) workers.values().stream().filter(h -> Duration.between(h.getTimestamp(), now)
+                .compareTo(Duration.ofMillis(3 * h.getIntervalMillis())) <= 0).count();
+    }
+
+    private void judgeEvaluations(Instant now, List<Action> actions) {
+        for (EvalMetric evaluation; (evaluation = unjudged.poll()) != null; ) {
+            ScheduledRun run = runs.get(evaluation.getRunId());
+            if (run == null || run.sweepId == null) {
+                continue;
+            }
+            Optional<StoppingRule> rule = sweep(run.sweepId).rule();
+            if (rule.isEmpty()) {
+                continue;
+            }
+            boolean loss = sweep(run.sweepId).schedule.getEarlyStopping().getMetric().equals("loss");
+            double value = loss ? -evaluation.getLoss() : evaluation.getAccuracy();
+            Optional<String> verdict = rule.get().judge(run.runId, evaluation.getStep(), value);
+            if (verdict.isPresent() && run.inFlight() && run.order == null) {
+                order(run, ControlAction.STOP, verdict.get(), now, actions);
+            }
+        }
+    }
+
+    /** Why the sweep's budget is spent, if it is. */
+    private Optional<String> budget(String sweepId, SweepEntry sweep, Instant now) {
+        if (sweep.schedule == null) {
+            return Optional.empty();
+        }
+        Long maxSteps = sweep.schedule.getMaxTotalSteps();
+        if (maxSteps != null) {
+            long used = runs.values().stream().filter(r -> sweepId.equals(r.sweepId)).mapToLong(r -> r.stepsReached).sum();
+            if (used >= maxSteps) {
+                return Optional.of(String.format(Locale.ROOT, "sweep budget spent: its runs reached %d steps of maxTotalSteps %d", used, maxSteps));
+            }
+        }
+        Long maxWall = sweep.schedule.getMaxWallSeconds();
+        if (maxWall != null && sweep.firstDispatch != null) {
+            long used = Duration.between(sweep.firstDispatch, now).toSeconds();
+            if (used >= maxWall) {
+                return Optional.of(String.format(Locale.ROOT, "sweep budget spent: %d s since its first dispatch, maxWallSeconds %d", used, maxWall));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void endSweep(String sweepId, String spent, Instant now, List<Action> actions) {
+        for (ScheduledRun run : runs.values()) {
+            if (!sweepId.equals(run.sweepId) || run.order != null) {
+                continue;
+            }
+            if (run.waiting()) {
+                conclude(run, RunState.CANCELLED, spent, now, actions);
+            } else if (run.inFlight()) {
+                boolean started = run.state() == RunState.STARTING || run.state() == RunState.RUNNING;
+                order(run, started ? ControlAction.STOP : ControlAction.CANCEL, spent, now, actions);
+            }
+        }
+    }
+
+    private void retries(Instant now, List<Action> actions) {
+        for (ScheduledRun run : runs.values()) {
+            RunStatus status = run.status;
+            if (status == null || status.getState() != RunState.FAILED || status.getFailure() == null
+                    || status.getFailure().getKind() != FailureKind.INFRASTRUCTURE || run.request == null
+                    || run.order != null || run.submissions() > run.dispatches()
+                    || status.getFailedAttempts() >= run.request.getMaxAttempts()
+                    || budget(run.sweepId, sweep(run.sweepId), now).isPresent()) {
+                continue;
+            }
+            SweepEntry sweep = sweep(run.sweepId);
+            double base = sweep.schedule == null ? DEFAULT_BACKOFF_SECONDS : sweep.schedule.getRetryBackoffSeconds();
+            double backoff = base * Math.pow(2, Math.max(0, status.getFailedAttempts() - 1));
+            Instant failedAt = status.getFinishedAt() != null ? status.getFinishedAt() : status.getUpdatedAt();
+            if (now.isBefore(failedAt.plusMillis((long) (backoff * 1000)))) {
+                continue;
+            }
+            String reason = String.format(Locale.ROOT, "retry after %d of %d attempts failed (backoff %.0f s): %s",
+                    status.getFailedAttempts(), run.request.getMaxAttempts(), backoff, status.getFailure().getMessage());
+            RunStatus queued = RunStatus.newBuilder(status).setState(RunState.QUEUED).setWorkerId(null).setSummary(null)
+                    .setFailure(null).setReason(reason).setUpdatedAt(now).setFinishedAt(null).build();
+            run.submissionsExpected = run.submissions() + 1;
+            run.waitingSince = now;
+            run.setLocalStatus(queued);
+            actions.add(new Action.Requeue(run.request, queued));
+        }
+    }
+
+    private void dispatch(Instant now, List<Action> actions) {
+        Map<String, Integer> inFlight = inFlightBySweep();
+        int capacity = liveWorkers(now) - inFlight.values().stream().mapToInt(Integer::intValue).sum();
+        if (capacity <= 0) {
+            return;
+        }
+        List<ScheduledRun> candidates = runs.values().stream()
+                .filter(r -> r.waiting() && r.request != null && budget(r.sweepId, sweep(r.sweepId), now).isEmpty())
+                .sorted(queueOrder(now)).toList();
+        for (ScheduledRun run : candidates) {
+            if (capacity == 0) {
+                break;
+            }
+            Integer limit = sweep(run.sweepId).maxConcurrent();
+            if (limit != null && inFlight.getOrDefault(run.sweepId, 0) >= limit) {
+                continue;
+            }
+            run.dispatchesExpected = run.dispatches() + 1;
+            inFlight.merge(run.sweepId, 1, Integer::sum);
+            sweep(run.sweepId).firstDispatch(now);
+            capacity--;
+            actions.add(new Action.Dispatch(run.request));
+        }
+    }
+
+    /** Highest effective priority first (priority plus one per {@code aging} waited), then submission, then grid order. */
+    Comparator<ScheduledRun> queueOrder(Instant now) {
+        return Comparator.comparingLong((ScheduledRun r) -> -effectivePriority(r, now))
+                .thenComparing(r -> r.request.getSubmittedAt())
+                .thenComparingInt(r -> r.request.getSequence())
+                .thenComparing(r -> r.runId);
+    }
+
+    long effectivePriority(ScheduledRun run, Instant now) {
+        long waited = run.waitingSince == null ? 0 : Math.max(0, Duration.between(run.waitingSince, now).toMillis());
+        return run.request.getPriority() + waited / aging.toMillis();
+    }
+
+    private Map<String, Integer> inFlightBySweep() {
+        Map<String, Integer> inFlight = new HashMap<>();
+        runs.values().stream().filter(ScheduledRun::inFlight).forEach(r -> inFlight.merge(r.sweepId, 1, Integer::sum));
+        return inFlight;
+    }
+
+    private void order(ScheduledRun run, ControlAction action, String reason, Instant now, List<Action> actions) {
+        ControlCommand command = ControlCommand.newBuilder().setRunId(run.runId).setAction(action).setReason(reason)
+                .setIssuedAt(now).build();
+        run.order = command;
+        actions.add(new Action.Order(command));
+    }
+
+    private void conclude(ScheduledRun run, RunState state, String reason, Instant now, List<Action> actions) {
+        RunStatus.Builder status = run.status != null ? RunStatus.newBuilder(run.status)
+                : RunStatus.newBuilder().setRunId(run.runId).setSweepId(run.sweepId == null ? "" : run.sweepId);
+        RunStatus concluded = status.setState(state).setWorkerId(null).setReason(reason).setUpdatedAt(now)
+                .setFinishedAt(now).build();
+        run.setLocalStatus(concluded);
+        actions.add(new Action.Conclude(concluded));
+    }
+
+    private static String orderReason(ControlCommand order) {
+        return order.getReason() != null ? order.getReason()
+                : order.getAction() == ControlAction.CANCEL ? "cancelled before it started" : "stopped before it started";
+    }
+
+    private ScheduledRun run(String runId) {
+        return runs.computeIfAbsent(runId, ScheduledRun::new);
+    }
+
+    private SweepEntry sweep(String sweepId) {
+        return sweeps.computeIfAbsent(sweepId == null ? "" : sweepId, id -> new SweepEntry());
+    }
+
+    /** One sweep's schedule, its stopping rule's memory, and when it first had a run dispatched. */
+    private static final class SweepEntry {
+        SweepSchedule schedule;
+        StoppingRule rule;
+        Instant firstDispatch;
+
+        void schedule(SweepSchedule next) {
+            boolean sameRule = schedule != null && java.util.Objects.equals(schedule.getEarlyStopping(), next.getEarlyStopping());
+            schedule = next;
+            if (!sameRule) {
+                rule = next.getEarlyStopping() == null ? null : StoppingRule.of(next.getEarlyStopping());
+            }
+        }
+
+        Optional<StoppingRule> rule() {
+            return Optional.ofNullable(rule);
+        }
+
+        Integer maxConcurrent() {
+            return schedule == null ? null : schedule.getMaxConcurrent();
+        }
+
+        void firstDispatch(Instant at) {
+            if (firstDispatch == null || at.isBefore(firstDispatch)) {
+                firstDispatch = at;
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.tunestream.coordinator.service;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tunestream.coordinator.schedule.Action;
+import io.tunestream.coordinator.schedule.Scheduler;
+import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.MessageCodec;
+import io.tunestream.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator service without its HTTP face: reads every topic into a {@link CoordinatorState} (what the API and
+ * the commands show) and a {@link Scheduler} (what happens next), and publishes the scheduler's decisions every tick
+ * once it has caught up with the topics. Run one per cluster: two would both dispatch.
+ */
+public final class Coordinator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * @param aging how long a waiting run takes to gain one priority level
+     * @param tick how often the scheduler decides
+     */
+    public record Settings(Duration aging, Duration tick) {
+
+        public static final Duration DEFAULT_AGING = Duration.ofMinutes(5);
+
+        public static Settings defaults() {
+            return new Settings(DEFAULT_AGING, Duration.ofMillis(250));
+        }
+    }
+
+    private final Topics topics;
+    private final Settings settings;
+    private final CoordinatorState state = new CoordinatorState();
+    private final Scheduler scheduler;
+    private final StateReader reader;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Thread loop;
+    private volatile boolean closed;
+
+    private Coordinator(Properties clientProperties, Topics topics, Settings settings) {
+        this.topics = topics;
+        this.settings = settings;
+        this.scheduler = new Scheduler(settings.aging());
+        this.producer = new KafkaProducer<>(producerProperties(clientProperties));
+        this.reader = new StateReader(clientProperties, topics, this::observe);
+        this.loop = new Thread(this::schedule, "coordinator-scheduler");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    /**
+     * Starts reading the topics (which must exist) and scheduling.
+     *
+     * @throws IllegalStateException naming a topic that does not exist
+     */
+    public static Coordinator start(Properties clientProperties, Topics topics, Settings settings) {
+        return new Coordinator(clientProperties, topics, settings);
+    }
+
+    public CoordinatorState state() {
+        return state;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Registers the scheduler's own meters: the queue as an autoscaler should see it. */
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
+                .description("runs that would be training if there were workers enough: dispatched and not started, or"
+                        + " waiting and allowed to start by their sweep's limits").register(registry);
+        Gauge.builder("tunestream.runs.waiting", scheduler, Scheduler::waitingRuns)
+                .description("runs submitted and not yet dispatched, whatever their sweep's limits").register(registry);
+    }
+
+    /** Waits until everything written before the coordinator started has been read. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return reader.awaitCaughtUp(timeout);
+    }
+
+    private void observe(ConsumerRecord<String, byte[]> record, Optional<SpecificRecordBase> message) {
+        Instant at = Instant.ofEpochMilli(record.timestamp());
+        if (message.isEmpty()) {
+            if (record.value() == null && record.topic().equals(topics.control()) && record.key() != null) {
+                scheduler.withdrawn(record.key());
+            }
+            return;
+        }
+        SpecificRecordBase m = message.get();
+        state.apply(m);
+        if (record.topic().equals(topics.submissions()) && m instanceof ExperimentRequest request) {
+            scheduler.submitted(request, at);
+        } else if (record.topic().equals(topics.requests()) && m instanceof ExperimentRequest request) {
+            scheduler.dispatched(request, at);
+        } else {
+            scheduler.observe(m);
+        }
+    }
+
+    private void schedule() {
+        try {
+            while (!closed && !reader.awaitCaughtUp(Duration.ofMillis(200))) {
+                // decisions wait for the whole history: a restarted coordinator must not dispatch a run twice
+            }
+            while (!closed) {
+                List<Action> actions = scheduler.plan(Instant.now());
+                for (Action action : actions) {
+                    publish(action);
+                }
+                Thread.sleep(settings.tick().toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("the scheduler stopped on a bug; runs are no longer dispatched", e);
+        }
+    }
+
+    private void publish(Action action) {
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        if (action instanceof Action.Dispatch d) {
+            LOG.info("dispatching {} (priority {})", d.runId(), d.request().getPriority());
+            sends.add(send(topics.requests(), d.runId(), d.request()));
+        } else if (action instanceof Action.Requeue r) {
+            LOG.info("queueing {} again: {}", r.runId(), r.queued().getReason());
+            // the status first: the worker that takes the later dispatch must find the run queued, not failed
+            sends.add(send(topics.status(), r.runId(), r.queued()));
+            sends.add(send(topics.submissions(), r.runId(), r.request()));
+        } else if (action instanceof Action.Order o) {
+            LOG.info("ordering {} to {}: {}", o.runId(), o.command().getAction(), o.command().getReason());
+            sends.add(send(topics.control(), o.runId(), o.command()));
+        } else if (action instanceof Action.Conclude c) {
+            LOG.info("{} ends {} before any dispatch: {}", c.runId(), c.status().getState(), c.status().getReason());
+            sends.add(send(topics.status(), c.runId(), c.status()));
+        }
+        try {
+            for (Future<RecordMetadata> sent : sends) {
+                // a little past the producer's own delivery timeout, so that a late success is not mistaken for a failure
+                sent.get(PUBLISH_TIMEOUT.toMillis() + 2000, TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("could not publish the decision about {} ({}); it will be taken again", action.runId(), e.toString());
+            scheduler.undo(action);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            scheduler.undo(action);
+        }
+    }
+
+    private Future<RecordMetadata> send(String topic, String key, SpecificRecordBase message) {
+        try {
+            return producer.send(new ProducerRecord<>(topic, key, MessageCodec.get().encode(message)));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static Properties producerProperties(Properties clientProperties) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(PUBLISH_TIMEOUT.toMillis()));
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        loop.interrupt();
+        try {
+            loop.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        reader.close();
+        producer.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,123 @@
+package io.tunestream.coordinator.sweep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tunestream.schemas.EarlyStopping;
+import io.tunestream.schemas.StoppingRule;
+import io.tunestream.schemas.SweepSchedule;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How a sweep's runs are scheduled: the {@code schedule:} section of a sweep file. Every part is optional.
+ *
+ * <pre>
+ * schedule:
+ *   maxConcurrent: 2          # at most 2 runs of the sweep at once
+ *   maxTotalSteps: 20000      # budget: steps of all its runs together
+ *   maxWallSeconds: 7200      # budget: seconds from its first dispatch
+ *   maxAttempts: 3            # attempts a run may lose to infrastructure
+ *   retryBackoffSeconds: 30   # doubling with each failed attempt
+ *   earlyStopping:
+ *     rule: asha              # or median
+ *     metric: accuracy        # or loss
+ *     minSteps: 100           # first rung (asha); no stop before it (median)
+ *     reductionFactor: 2      # asha: keep the top half at each rung
+ *     minRuns: 3              # median: runs needed at a step before it stops anyone
+ * </pre>
+ */
+public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSeconds, int maxAttempts,
+        double retryBackoffSeconds, EarlyStopping earlyStopping) {
+
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    public static final double DEFAULT_BACKOFF_SECONDS = 30;
+
+    private static final List<String> FIELDS =
+            List.of("maxConcurrent", "maxTotalSteps", "maxWallSeconds", "maxAttempts", "retryBackoffSeconds", "earlyStopping");
+    private static final List<String> STOPPING_FIELDS = List.of("rule", "metric", "minSteps", "reductionFactor", "minRuns");
+
+    public static Schedule none() {
+        return new Schedule(null, null, null, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_SECONDS, null);
+    }
+
+    /** The section as read from a sweep file, checked; a missing node is {@link #none()}. */
+    static Schedule read(JsonNode node, java.util.function.Function<JsonNode, Object> plain) {
+        if (node.isMissingNode() || node.isNull()) {
+            return none();
+        }
+        if (!node.isObject()) {
+            throw new InvalidSweepException("schedule must be a mapping; valid fields: " + String.join(", ", FIELDS));
+        }
+        checkNames(node, "schedule", FIELDS);
+        Integer maxConcurrent = node.has("maxConcurrent")
+                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("maxConcurrent"))), "schedule.maxConcurrent", 1) : null;
+        Long maxTotalSteps = node.has("maxTotalSteps")
+                ? whole(plain.apply(node.get("maxTotalSteps")), "schedule.maxTotalSteps") : null;
+        Long maxWallSeconds = node.has("maxWallSeconds")
+                ? whole(plain.apply(node.get("maxWallSeconds")), "schedule.maxWallSeconds") : null;
+        int maxAttempts = node.has("maxAttempts")
+                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("maxAttempts"))), "schedule.maxAttempts", 1)
+                : DEFAULT_MAX_ATTEMPTS;
+        double backoff = node.has("retryBackoffSeconds")
+                ? ExperimentField.number(ExperimentField.numeric(plain.apply(node.get("retryBackoffSeconds"))),
+                        "schedule.retryBackoffSeconds", true, Double.POSITIVE_INFINITY)
+                : DEFAULT_BACKOFF_SECONDS;
+        EarlyStopping stopping = node.has("earlyStopping") ? earlyStopping(node.get("earlyStopping"), plain) : null;
+        return new Schedule(maxConcurrent, maxTotalSteps, maxWallSeconds, maxAttempts, backoff, stopping);
+    }
+
+    private static EarlyStopping earlyStopping(JsonNode node, java.util.function.Function<JsonNode, Object> plain) {
+        String at = "schedule.earlyStopping";
+        if (!node.isObject()) {
+            throw new InvalidSweepException(at + " must be a mapping; valid fields: " + String.join(", ", STOPPING_FIELDS));
+        }
+        checkNames(node, at, STOPPING_FIELDS);
+        if (!node.has("rule") || !node.has("minSteps")) {
+            throw new InvalidSweepException(at + " needs rule (asha or median) and minSteps");
+        }
+        String ruleName = ExperimentField.text(plain.apply(node.get("rule")), at + ".rule").toLowerCase(Locale.ROOT);
+        StoppingRule rule = switch (ruleName) {
+            case "asha" -> StoppingRule.ASHA;
+            case "median" -> StoppingRule.MEDIAN;
+            default -> throw new InvalidSweepException(at + ".rule: unknown rule '" + ruleName + "'; valid rules: asha, median");
+        };
+        String metric = node.has("metric") ? ExperimentField.text(plain.apply(node.get("metric")), at + ".metric") : "accuracy";
+        if (!metric.equals("accuracy") && !metric.equals("loss")) {
+            throw new InvalidSweepException(at + ".metric: unknown metric '" + metric + "'; valid metrics: accuracy, loss");
+        }
+        long minSteps = ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("minSteps"))), at + ".minSteps", 1);
+        int eta = node.has("reductionFactor")
+                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("reductionFactor"))), at + ".reductionFactor", 2) : 2;
+        int minRuns = node.has("minRuns")
+                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("minRuns"))), at + ".minRuns", 1) : 3;
+        return EarlyStopping.newBuilder().setRule(rule).setMetric(metric).setMinSteps(minSteps)
+                .setReductionFactor(eta).setMinRuns(minRuns).build();
+    }
+
+    private static long whole(Object raw, String at) {
+        Object value = ExperimentField.numeric(raw);
+        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
+                || n.doubleValue() > Long.MAX_VALUE) {
+            throw new InvalidSweepException(at + " must be a whole number of at least 1, got " + ExperimentField.describe(value));
+        }
+        return n.longValue();
+    }
+
+    private static void checkNames(JsonNode node, String at, List<String> valid) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!valid.contains(name)) {
+                throw new InvalidSweepException(at + ": unknown field '" + name + "'; valid fields: " + String.join(", ", valid));
+            }
+        }
+    }
+
+    /** The message the coordinator schedules the sweep by. */
+    public SweepSchedule toMessage(String sweepId, Instant submittedAt) {
+        return SweepSchedule.newBuilder().setSweepId(sweepId).setMaxConcurrent(maxConcurrent)
+                .setMaxTotalSteps(maxTotalSteps).setMaxWallSeconds(maxWallSeconds)
+                .setRetryBackoffSeconds(retryBackoffSeconds).setEarlyStopping(earlyStopping)
+                .setSubmittedAt(submittedAt).build();
+    }
+}
