@@ -1,6 +1,5 @@
 package io.tunestream.cli;
 
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.service.CoordinatorServer;
@@ -39,7 +38,6 @@ final class CoordinatorCommand implements Callable<Integer> {
             kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
         CoordinatorState state = new CoordinatorState();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "coordinator-shutdown"));
