@@ -154,7 +154,9 @@ public final class WorkerMetrics {
 
     /** Records the producer gave up on (not delivered in time, or dropped on a full buffer). */
     public void watchFailedRecords(LongSupplier failed) {
-        Gauge.builder("tunestream.worker.publish.failures", failed, s -> s.getAsLong()).tag("worker", workerId)
+        // a supplier gauge holds its function strongly; a gauge on an object holds it weakly, and this one would be
+        // collected (the gauge then reads NaN)
+        Gauge.builder("tunestream.worker.publish.failures", failed::getAsLong).tag("worker", workerId)
                 .description("records the producer gave up on").register(registry);
     }
 
