@@ -1,6 +1,5 @@
 package io.tunestream.cli;
 
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.service.Coordinator;
@@ -44,7 +43,6 @@ final class CoordinatorCommand implements Callable<Integer> {
             kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
         if (agingSeconds < 1) {
             throw new IllegalArgumentException("--aging-seconds must be at least 1, got " + agingSeconds);
         }

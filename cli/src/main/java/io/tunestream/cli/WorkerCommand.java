@@ -5,6 +5,7 @@ import io.tunestream.schemas.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.worker.metrics.MetricsServer;
+import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.service.Worker;
 import io.tunestream.worker.service.WorkerConfig;
@@ -74,6 +75,10 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "Address the metrics endpoint listens on (default: ${DEFAULT-VALUE}).")
     String metricsHost;
 
+    @Option(names = "--run-series-grace", defaultValue = "60", paramLabel = "SECONDS",
+            description = "How long a finished run's metric series stay before they are removed (default: ${DEFAULT-VALUE}).")
+    long runSeriesGraceSeconds;
+
     @Override
     public Integer call() throws Exception {
         Path store = checkpointDir != null ? checkpointDir
@@ -91,7 +96,10 @@ final class WorkerCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricsServer metrics = metricsPort == null ? null : MetricsServer.start(registry, metricsHost, metricsPort);
-        Worker worker = new Worker(config, registry);
+        if (runSeriesGraceSeconds < 0) {
+            throw new IllegalArgumentException("--run-series-grace must not be negative, got " + runSeriesGraceSeconds);
+        }
+        Worker worker = new Worker(config, new WorkerMetrics(registry, config.workerId(), Duration.ofSeconds(runSeriesGraceSeconds)));
         Thread hook = new Thread(() -> {
             worker.shutdown();
             try {

@@ -6,8 +6,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -32,7 +40,8 @@ import java.util.stream.Collectors;
  *   <li>{@code GET /api/runs[?sweep=S]}: runs with state, attempt, worker, progress, latest loss, best accuracy
  *   <li>{@code GET /api/runs/RUN}: one run, with its final summary when it has one
  *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and dev accuracy per evaluation
- *   <li>{@code GET /metrics}: runs by state, queue depth, live workers, latest loss and best accuracy per run
+ *   <li>{@code GET /metrics}: runs by state (overall and per sweep), queue depth, live workers, latest loss and best
+ *       accuracy per run, JVM and process metrics (docs/metrics.md lists them)
  * </ul>
  */
 public final class CoordinatorServer implements AutoCloseable {
@@ -42,6 +51,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final HttpServer server;
     private final CoordinatorState state;
     private final MultiGauge runsByState;
+    private final MultiGauge sweepRunsByState;
     private final MultiGauge latestLoss;
     private final MultiGauge bestAccuracy;
 
@@ -49,10 +59,15 @@ public final class CoordinatorServer implements AutoCloseable {
         this.server = server;
         this.state = state;
         runsByState = MultiGauge.builder("tunestream.runs").description("runs by state").register(registry);
+        sweepRunsByState = MultiGauge.builder("tunestream.sweep.runs").description("runs of a sweep by state").register(registry);
         latestLoss = MultiGauge.builder("tunestream.run.latest.loss").description("training loss of a run's latest step").register(registry);
         bestAccuracy = MultiGauge.builder("tunestream.run.best.accuracy").description("best dev accuracy of a run").register(registry);
         Gauge.builder("tunestream.workers.live", state, s -> s.liveWorkers(Instant.now()).size())
                 .description("workers whose heartbeat is recent").register(registry);
+        for (MeterBinder binder : List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
+                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics())) {
+            binder.bindTo(registry);
+        }
         server.createContext("/metrics", exchange -> {
             refreshGauges();
             send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
@@ -84,15 +99,24 @@ public final class CoordinatorServer implements AutoCloseable {
         Map<RunState, Long> byState = runs.stream().collect(Collectors.groupingBy(RunRecord::state, () -> new java.util.EnumMap<>(RunState.class), Collectors.counting()));
         runsByState.register(Arrays.stream(RunState.values()).filter(s -> s != RunState.UNKNOWN)
                 .map(s -> MultiGauge.Row.of(Tags.of("state", s.name()), byState.getOrDefault(s, 0L))).toList(), true);
+        Map<List<String>, Long> bySweep = runs.stream().collect(Collectors.groupingBy(
+                r -> List.of(r.sweepId(), r.state().name()), Collectors.counting()));
+        sweepRunsByState.register(bySweep.entrySet().stream().map(e -> MultiGauge.Row.of(
+                Tags.of("sweep", e.getKey().get(0), "state", e.getKey().get(1)), e.getValue())).toList(), true);
         latestLoss.register(runs.stream().filter(r -> r.latestStep() != null)
                 .map(r -> MultiGauge.Row.of(runTags(r), r.latestStep().getLoss())).toList(), true);
         bestAccuracy.register(runs.stream().filter(r -> !Double.isNaN(r.bestAccuracy()))
                 .map(r -> MultiGauge.Row.of(runTags(r), r.bestAccuracy())).toList(), true);
     }
 
+    /** The worker labels a run's series the same way (its RunLabels), so that the two join in queries. */
     private static Tags runTags(RunRecord run) {
+        ExperimentRequest request = run.request();
+        Integer rank = request == null || request.getAdapter() == null ? null : request.getAdapter().getRank();
         return Tags.of("run", run.runId(), "sweep", run.sweepId(),
-                "method", run.request() == null ? "unknown" : run.request().getMethod().name());
+                "method", request == null ? "unknown" : request.getMethod().name(),
+                "model", request == null ? "unknown" : request.getModel(),
+                "rank", request == null ? "unknown" : rank == null ? "default" : rank.toString());
     }
 
     private void api(HttpExchange exchange) throws IOException {

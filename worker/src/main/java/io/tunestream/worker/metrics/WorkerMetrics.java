@@ -3,39 +3,84 @@ package io.tunestream.worker.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.tunestream.worker.bench.ProcessMemory;
+import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
- * The worker's own meters, tagged with the worker id: whether it is busy, runs by outcome, training steps and
- * their duration, the latest loss, and records the producer gave up on; plus JVM and process metrics.
+ * The worker's meters. Per worker (label {@code worker}): whether it is busy, runs by outcome, steps, examples and
+ * tokens trained, step time, heartbeats sent, the latest loss, and records the producer gave up on. Per run (labels
+ * of {@link RunLabels} plus the worker): see {@link RunMeters}; a run's series are removed {@code runSeriesGrace}
+ * after it leaves the worker, long enough for Prometheus to scrape its last values. Plus JVM and process metrics,
+ * and the Kafka clients' own through {@link #kafkaClients()}. Every name is listed in docs/metrics.md.
  */
 public final class WorkerMetrics {
 
+    /** Several scrapes at the usual 15 s interval see a finished run's last values before its series go. */
+    public static final Duration DEFAULT_RUN_SERIES_GRACE = Duration.ofSeconds(60);
+
     private final MeterRegistry registry;
     private final String workerId;
+    private final Duration runSeriesGrace;
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicReference<Double> latestLoss = new AtomicReference<>(Double.NaN);
     private final Counter steps;
+    private final Counter samples;
+    private final Counter tokens;
+    private final Counter heartbeats;
     private final Timer stepTime;
+    private final ScheduledExecutorService removals;
+    /** Series of runs that ended and wait for their removal, by run id. */
+    private final Map<String, ScheduledFuture<?>> pendingRemovals = new HashMap<>();
+    private final Map<String, RunMeters> endedRuns = new HashMap<>();
+    private volatile RunMeters currentRun;
 
     public WorkerMetrics(MeterRegistry registry, String workerId) {
+        this(registry, workerId, DEFAULT_RUN_SERIES_GRACE);
+    }
+
+    public WorkerMetrics(MeterRegistry registry, String workerId, Duration runSeriesGrace) {
+        if (runSeriesGrace.isNegative()) {
+            throw new IllegalArgumentException("the grace period of a run's series must not be negative, got " + runSeriesGrace);
+        }
         this.registry = registry;
         this.workerId = workerId;
+        this.runSeriesGrace = runSeriesGrace;
+        this.removals = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, workerId + "-run-series-removal");
+            t.setDaemon(true);
+            return t;
+        });
         Gauge.builder("tunestream.worker.busy", busy, AtomicInteger::get).tag("worker", workerId)
                 .description("1 while the worker trains a run").register(registry);
         Gauge.builder("tunestream.worker.latest.loss", latestLoss, AtomicReference::get).tag("worker", workerId)
                 .description("training loss of the worker's latest step").register(registry);
         steps = Counter.builder("tunestream.worker.steps").tag("worker", workerId)
                 .description("training steps taken").register(registry);
+        samples = Counter.builder("tunestream.worker.samples").tag("worker", workerId)
+                .description("training examples processed").register(registry);
+        tokens = Counter.builder("tunestream.worker.tokens").tag("worker", workerId)
+                .description("real (unpadded) training tokens processed").register(registry);
+        heartbeats = Counter.builder("tunestream.worker.heartbeats").tag("worker", workerId)
+                .description("heartbeats sent").register(registry);
         stepTime = Timer.builder("tunestream.worker.step.duration").tag("worker", workerId)
                 .description("wall time of a training step").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
@@ -43,34 +88,86 @@ public final class WorkerMetrics {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        // native memory (libtorch's tensors) shows only here, not in the JVM's memory pools
+        Gauge.builder("process.resident.memory", ProcessMemory::residentBytes).baseUnit("bytes")
+                .description("resident set size of the process (Linux)").register(registry);
     }
 
     public MeterRegistry registry() {
         return registry;
     }
 
-    public void runStarted() {
-        busy.set(1);
+    /** Meters for the Kafka clients of one run of the worker's loop; close it when the clients close. */
+    public KafkaClientMeters kafkaClients() {
+        return new KafkaClientMeters(registry, Tags.of("worker", workerId));
     }
 
-    /** A run left this worker; {@code outcome} is its terminal state, or {@code handed_back} / {@code abandoned}. */
-    public void runEnded(String outcome) {
+    /** A run starts on this worker: its series appear, replacing those of an earlier attempt still in their grace. */
+    public synchronized void runStarted(RunLabels labels) {
+        removeNow(labels.run());
+        busy.set(1);
+        currentRun = new RunMeters(registry, labels, workerId);
+    }
+
+    /**
+     * A run left this worker; {@code outcome} is its terminal state, or {@code handed_back} / {@code abandoned}. Its
+     * series stay for the grace period, then go.
+     */
+    public synchronized void runEnded(String outcome) {
         busy.set(0);
         Counter.builder("tunestream.worker.runs").tag("worker", workerId).tag("outcome", outcome)
                 .description("runs that left this worker, by outcome").register(registry).increment();
+        RunMeters ended = currentRun;
+        currentRun = null;
+        if (ended != null) {
+            String run = ended.run();
+            endedRuns.put(run, ended);
+            pendingRemovals.put(run, removals.schedule(() -> removeNow(run), runSeriesGrace.toMillis(), TimeUnit.MILLISECONDS));
+        }
     }
 
     public void step(StepMetrics metrics) {
         steps.increment();
+        samples.increment(metrics.batchSize());
+        tokens.increment(metrics.tokensPerSecond() * metrics.stepMillis() / 1000);
         stepTime.record(Duration.ofNanos((long) (metrics.stepMillis() * 1e6)));
         latestLoss.set(metrics.loss());
+        RunMeters run = currentRun;
+        if (run != null) {
+            run.step(metrics);
+        }
+    }
+
+    public void evaluation(EvalMetrics metrics) {
+        RunMeters run = currentRun;
+        if (run != null) {
+            run.evaluation(metrics);
+        }
+    }
+
+    public void heartbeatSent() {
+        heartbeats.increment();
     }
 
     /** Records the producer gave up on (not delivered in time, or dropped on a full buffer). */
-    public void watchFailedRecords(java.util.function.LongSupplier failed) {
-        Gauge.builder("tunestream.worker.publish.failures", failed, s -> s.getAsLong()).tag("worker", workerId)
+    public void watchFailedRecords(LongSupplier failed) {
+        // a supplier gauge holds its function strongly; a gauge on an object holds it weakly, and this one would be
+        // collected (the gauge then reads NaN)
+        Gauge.builder("tunestream.worker.publish.failures", failed::getAsLong).tag("worker", workerId)
                 .description("records the producer gave up on").register(registry);
+    }
+
+    private synchronized void removeNow(String run) {
+        ScheduledFuture<?> pending = pendingRemovals.remove(run);
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        RunMeters ended = endedRuns.remove(run);
+        if (ended != null) {
+            ended.remove();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.tunestream.worker.queue;
 
+import io.tunestream.worker.metrics.KafkaClientMeters;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -164,6 +165,11 @@ public final class GroupRequestQueue implements RequestQueue, ConsumerRebalanceL
     @Override
     public void wakeup() {
         consumer.wakeup();
+    }
+
+    @Override
+    public void bindMetrics(KafkaClientMeters meters) {
+        meters.add(consumer);
     }
 
     @Override

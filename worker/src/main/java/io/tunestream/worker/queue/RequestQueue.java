@@ -1,5 +1,6 @@
 package io.tunestream.worker.queue;
 
+import io.tunestream.worker.metrics.KafkaClientMeters;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -31,6 +32,9 @@ public interface RequestQueue extends AutoCloseable {
 
     /** A poison request, already sent to the dead-letter topic: never deliver it again. */
     void reject(Delivery held);
+
+    /** Lets {@code meters} watch the queue's consumer, where Micrometer can bind it. */
+    void bindMetrics(KafkaClientMeters meters);
 
     /** Makes a blocked {@link #next} or {@link #hold} return early; any thread may call it. */
     void wakeup();

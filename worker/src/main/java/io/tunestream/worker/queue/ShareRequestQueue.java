@@ -1,5 +1,6 @@
 package io.tunestream.worker.queue;
 
+import io.tunestream.worker.metrics.KafkaClientMeters;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -246,6 +247,11 @@ public final class ShareRequestQueue implements RequestQueue {
     @Override
     public void wakeup() {
         consumer.wakeup();
+    }
+
+    @Override
+    public void bindMetrics(KafkaClientMeters meters) {
+        // Micrometer binds classic consumers only; a share group's backlog is the coordinator's queue depth
     }
 
     @Override

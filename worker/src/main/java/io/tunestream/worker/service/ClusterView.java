@@ -6,6 +6,7 @@ import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.MessageFormatException;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.Topics;
+import io.tunestream.worker.metrics.KafkaClientMeters;
 import io.tunestream.worker.queue.RecordConsumers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -174,6 +175,11 @@ public final class ClusterView implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Lets {@code meters} watch this view's consumer's own metrics. */
+    public void bindMetrics(KafkaClientMeters meters) {
+        meters.add(consumer);
     }
 
     @Override

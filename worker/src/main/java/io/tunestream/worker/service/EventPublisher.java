@@ -2,6 +2,7 @@ package io.tunestream.worker.service;
 
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.Topics;
+import io.tunestream.worker.metrics.KafkaClientMeters;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
@@ -152,6 +153,11 @@ public final class EventPublisher implements AutoCloseable {
     public double meanSendMillis() {
         long count = sends.get();
         return count == 0 ? 0 : sendNanos.get() / 1e6 / count;
+    }
+
+    /** Lets {@code meters} watch this producer's own metrics. */
+    public void bindMetrics(KafkaClientMeters meters) {
+        meters.add(producer);
     }
 
     public void flush() {

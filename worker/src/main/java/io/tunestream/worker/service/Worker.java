@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.metrics.KafkaClientMeters;
+import io.tunestream.worker.metrics.RunLabels;
 import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.queue.Delivery;
@@ -22,6 +24,7 @@ import io.tunestream.worker.queue.GroupRequestQueue;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.queue.RequestQueue;
 import io.tunestream.worker.queue.ShareRequestQueue;
+import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingListener;
 import java.nio.file.Files;
@@ -80,13 +83,18 @@ public final class Worker implements Runnable {
 
     /** A worker that records its meters in {@code registry} (a Prometheus registry the metrics endpoint serves). */
     public Worker(WorkerConfig config, MeterRegistry meterRegistry) {
-        this(config, meterRegistry, Clock.systemUTC());
+        this(config, new WorkerMetrics(meterRegistry, config.workerId()));
     }
 
-    Worker(WorkerConfig config, MeterRegistry meterRegistry, Clock clock) {
+    /** A worker that records in {@code metrics} (for a grace period of finished runs' series other than the default). */
+    public Worker(WorkerConfig config, WorkerMetrics metrics) {
+        this(config, metrics, Clock.systemUTC());
+    }
+
+    Worker(WorkerConfig config, WorkerMetrics metrics, Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.metrics = new WorkerMetrics(meterRegistry, config.workerId());
+        this.metrics = metrics;
         this.models = ModelCatalog.confinedTo(config.modelRoots());
         this.datasets = new DatasetCatalog(config.dataDirectory());
         this.mapper = new RequestMapper(registry, models);
@@ -108,10 +116,14 @@ public final class Worker implements Runnable {
         String id = config.workerId();
         ExecutorService training = Executors.newSingleThreadExecutor(r -> daemon(r, id + "-training"));
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, id + "-heartbeat"));
-        try (EventPublisher publisher = new EventPublisher(config.baseClientProperties(), config.topics(), id);
+        try (KafkaClientMeters clientMeters = metrics.kafkaClients();
+                EventPublisher publisher = new EventPublisher(config.baseClientProperties(), config.topics(), id);
                 ClusterView view = new ClusterView(config.baseClientProperties(), config.topics(), id + "-view");
                 RequestQueue requests = openQueue()) {
             queue = requests;
+            publisher.bindMetrics(clientMeters);
+            view.bindMetrics(clientMeters);
+            requests.bindMetrics(clientMeters);
             metrics.watchFailedRecords(publisher::failedRecords);
             long every = config.heartbeatInterval().toMillis();
             heartbeats.scheduleAtFixedRate(() -> heartbeat(publisher), 0, every, TimeUnit.MILLISECONDS);
@@ -218,7 +230,7 @@ public final class Worker implements Runnable {
         }
         LOG.info("run {} attempt {} starting ({}, delivery {})", runId, attempt, request.getMethod(), delivery.coordinates());
         reporter.publish(RunState.STARTING);
-        metrics.runStarted();
+        metrics.runStarted(RunLabels.of(request));
         AtomicReference<StopReason> stop = new AtomicReference<>(stopping ? StopReason.SHUTDOWN : null);
         currentStop.set(stop);
         currentRun = runId;
@@ -229,6 +241,11 @@ public final class Worker implements Runnable {
                 @Override
                 public void onStep(StepMetrics step) {
                     metrics.step(step);
+                }
+
+                @Override
+                public void onEvaluation(EvalMetrics evaluation) {
+                    metrics.evaluation(evaluation);
                 }
             });
             Future<RunOutcome> running = training.submit(new RunExecution(request, listener, mapper, registry,
@@ -342,6 +359,7 @@ public final class Worker implements Runnable {
                     .setBusy(run != null).setRunId(run).setStep(reporter == null ? null : reporter.step())
                     .setStartedAt(startedAt).setTimestamp(clock.instant())
                     .setIntervalMillis(config.heartbeatInterval().toMillis()).build());
+            metrics.heartbeatSent();
         } catch (RuntimeException e) {
             LOG.warn("heartbeat not sent: {}", e.toString());
         }
