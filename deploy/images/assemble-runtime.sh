@@ -7,12 +7,12 @@
 #     packages (libc6, libgcc-s1, libstdc++6, zlib1g) with `apt-get download`;
 #   - /etc/passwd, /etc/group, /root and /tmp, so that the JVM finds a home directory (DJL unpacks its native
 #     libraries under ~/.djl.ai) and a temporary directory.
-# Usage: assemble-runtime.sh OUTPUT_DIR DEB_CACHE_DIR
+# Usage: assemble-runtime.sh OUTPUT_DIR DEB_CACHE_DIR [JDK_HOME]   (JDK_HOME: the build's JDK by default)
 set -euo pipefail
 
 out="$1"
 debs="$2"
-java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
+java_home="${3:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
 
 # java.se: every standard module (Kafka's SASL, Avro's java.sql types, ...); the jdk.* modules the code reaches
 # for by name: the metrics endpoints (jdk.httpserver), Kafka and Avro (jdk.unsupported), elliptic-curve TLS,

@@ -65,6 +65,65 @@ final class ImageTar {
         return new ImageTar(config, files);
     }
 
+    /**
+     * Lays the image's layers, in order, into {@code root} as a container runtime would, with the files' modes
+     * (whiteout files, which Jib does not write, are not handled).
+     */
+    static void extract(Path tar, Path root) throws IOException {
+        Path layers = Files.createTempDirectory("image-layers");
+        try {
+            List<Path> layerFiles = new java.util.ArrayList<>();
+            JsonNode manifest = null;
+            try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar))) {
+                for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                    Path file = layers.resolve(entry.getName());
+                    Files.copy(in, file);
+                    if (entry.getName().equals("manifest.json")) {
+                        manifest = JSON.readTree(file.toFile()).get(0);
+                    }
+                }
+            }
+            for (JsonNode layer : manifest.path("Layers")) {
+                layerFiles.add(layers.resolve(layer.asText()));
+            }
+            for (Path layer : layerFiles) {
+                try (TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(Files.newInputStream(layer)))) {
+                    for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                        Path target = root.resolve(entry.getName()).normalize();
+                        if (!target.startsWith(root)) {
+                            throw new IOException("layer entry " + entry.getName() + " leaves the image root");
+                        }
+                        if (entry.isDirectory()) {
+                            Files.createDirectories(target);
+                        } else if (entry.isSymbolicLink()) {
+                            Files.createDirectories(target.getParent());
+                            Files.deleteIfExists(target);
+                            Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+                            continue;
+                        } else {
+                            Files.createDirectories(target.getParent());
+                            Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
+                        Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString(permissions(entry.getMode())));
+                    }
+                }
+            }
+        } finally {
+            try (var files = Files.walk(layers)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static String permissions(int mode) {
+        StringBuilder text = new StringBuilder();
+        String letters = "rwxrwxrwx";
+        for (int bit = 0; bit < 9; bit++) {
+            text.append((mode & (1 << (8 - bit))) != 0 ? letters.charAt(bit) : '-');
+        }
+        return text.toString();
+    }
+
     JsonNode containerConfig() {
         return config.path("config");
     }
