@@ -1,0 +1,96 @@
+package io.tunestream.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The image tars that {@code mvn package} builds with Jib (deploy/images): the worker image starts
+ * {@code tunestream worker} with libtorch on its classpath, the coordinator image starts {@code tunestream
+ * coordinator} and carries no libtorch, and both run DJL offline on a Java runtime that is in the image.
+ */
+class ImageTarTest {
+
+    private static final String MAIN_CLASS = "io.tunestream.cli.Tunestream";
+    private static final String CLASSPATH_FILE = "/app/jib-classpath-file";
+
+    private static ImageTar worker;
+    private static ImageTar coordinator;
+
+    @BeforeAll
+    static void readImages() throws IOException {
+        Assumptions.assumeFalse(Boolean.getBoolean("tunestream.images.skipped"), "images skipped (-Djib.skip)");
+        worker = read("worker", path -> path.equals(CLASSPATH_FILE) || path.contains("/pytorch-native-"));
+        coordinator = read("coordinator", path -> path.equals(CLASSPATH_FILE) || path.endsWith(".jar"));
+    }
+
+    private static ImageTar read(String image, java.util.function.Predicate<String> keep) throws IOException {
+        Path tar = DeployFiles.root().resolve("images").resolve(image).resolve("target/jib-image.tar");
+        assertTrue(Files.isRegularFile(tar), tar + " was not built: run `mvn package` (the images are built in the package phase)");
+        return ImageTar.read(tar, keep);
+    }
+
+    @Test
+    void workerImageRunsTheWorkerOffline() {
+        assertRuns(worker, "worker");
+    }
+
+    @Test
+    void coordinatorImageRunsTheCoordinatorOffline() {
+        assertRuns(coordinator, "coordinator");
+    }
+
+    @Test
+    void workerImageCarriesLibtorch() {
+        List<String> jars = classpath(worker).stream().filter(p -> p.contains("/pytorch-native-")).toList();
+        assertEquals(1, jars.size(), "one PyTorch native library on the worker's classpath: " + jars);
+        assertTrue(worker.jarHolds(jars.get(0), name -> name.contains("libtorch")), jars.get(0) + " holds no libtorch");
+    }
+
+    @Test
+    void coordinatorImageCarriesNoLibtorch() {
+        for (String path : coordinator.files().keySet()) {
+            assertFalse(path.contains("libtorch") || path.contains("pytorch-native") || path.contains("pytorch-jni"),
+                    "the coordinator image holds " + path);
+        }
+        for (String jar : classpath(coordinator)) {
+            if (jar.endsWith(".jar")) {
+                assertFalse(coordinator.jarHolds(jar, name -> name.contains("libtorch") || name.contains("djl_torch")),
+                        jar + " in the coordinator image holds libtorch");
+            }
+        }
+    }
+
+    /** The entry point is the image's java, offline, running `tunestream COMMAND` with a classpath that is all there. */
+    private static void assertRuns(ImageTar image, String command) {
+        List<String> entrypoint = image.entrypoint();
+        assertEquals(List.of(MAIN_CLASS, command), entrypoint.subList(entrypoint.size() - 2, entrypoint.size()),
+                "the entry point must run `tunestream " + command + "`: " + entrypoint);
+        assertTrue(image.containerConfig().path("Cmd").isMissingNode() || image.containerConfig().path("Cmd").isNull()
+                || image.containerConfig().path("Cmd").isEmpty(), "no default arguments: the orchestrator passes the flags");
+        assertTrue(entrypoint.contains("-Dai.djl.offline=true"), "DJL must run offline: " + entrypoint);
+        assertTrue(image.environment().contains("OPT_OUT_TRACKING=true"), "DJL's tracking must be off: " + image.environment());
+
+        ImageTar.LayerFile java = image.files().get(entrypoint.get(0));
+        assertTrue(java != null && (java.mode() & 0111) != 0, entrypoint.get(0) + " is not an executable in the image");
+        int classpathAt = entrypoint.indexOf("-cp") + 1;
+        assertEquals("@" + CLASSPATH_FILE, entrypoint.get(classpathAt));
+        for (String entry : classpath(image)) {
+            // Jib leaves out /app/classes and /app/resources when they are empty; every jar must be there.
+            assertTrue(!entry.endsWith(".jar") || image.files().containsKey(entry), "the classpath names " + entry + ", which is not in the image");
+        }
+        assertTrue(classpath(image).stream().anyMatch(p -> p.endsWith("/tunestream-cli.jar")), "the command line is not on the classpath");
+    }
+
+    private static List<String> classpath(ImageTar image) {
+        return List.of(image.text(CLASSPATH_FILE).trim().split(":"));
+    }
+}

@@ -1,0 +1,243 @@
+package io.tunestream.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.tunestream.schemas.RunState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Every manifest in deploy/k8s reads into typed Kubernetes objects and agrees with the code it deploys. */
+class KubernetesManifestsTest {
+
+    private static final Path K8S = DeployFiles.root().resolve("k8s");
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final List<HasMetadata> OBJECTS = readManifests();
+    /** $(NAME): a reference Kubernetes expands from the container's environment. */
+    private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+
+    @Test
+    void everyManifestReadsIntoTypedObjectsAndOnlyTheScaledObjectIsGeneric() {
+        Set<String> kinds = OBJECTS.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(Set.of("Namespace/tunestream", "ConfigMap/tunestream-config", "ConfigMap/tunestream-prometheus",
+                "PersistentVolumeClaim/tunestream-checkpoints", "PersistentVolumeClaim/tunestream-data",
+                "PersistentVolumeClaim/tunestream-models", "Deployment/tunestream-coordinator", "Service/tunestream-coordinator",
+                "Deployment/tunestream-worker", "ScaledObject/tunestream-worker"), kinds);
+        for (HasMetadata object : OBJECTS) {
+            boolean keda = object.getApiVersion().startsWith("keda.sh/");
+            assertEquals(keda, object instanceof GenericKubernetesResource,
+                    object.getKind() + " read as " + object.getClass().getSimpleName() + ": only KEDA's custom resource has no model class");
+        }
+    }
+
+    @Test
+    void kustomizationListsEveryManifestAndNamesTheNamespace() throws IOException {
+        JsonNode kustomization = DeployFiles.yaml(K8S.resolve("kustomization.yaml"));
+        Set<String> listed = new TreeSet<>(ComposeFileTest.strings(kustomization.path("resources")));
+        try (Stream<Path> files = Files.list(K8S)) {
+            Set<String> manifests = files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.endsWith(".yaml") && !name.equals("kustomization.yaml")).collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(manifests, listed);
+        }
+        assertEquals(object("Namespace", "tunestream").getMetadata().getName(), kustomization.path("namespace").asText());
+        Set<String> images = new TreeSet<>(kustomization.findValuesAsText("name"));
+        for (Deployment deployment : List.of(deployment("tunestream-worker"), deployment("tunestream-coordinator"))) {
+            String image = container(deployment).getImage();
+            assertTrue(images.contains(image.substring(0, image.indexOf(':'))), "kustomization does not retag " + image);
+        }
+    }
+
+    @Test
+    void workerArgumentsAreTheWorkerCommandsAndItGetsAGpu() {
+        Deployment worker = deployment("tunestream-worker");
+        Container container = container(worker);
+        Map<String, String> flags = parseArgs("worker", container);
+        assertEquals("$(" + bootstrapVariable() + ")", flags.get("--bootstrap-servers"));
+        assertEquals(new Quantity("1"), container.getResources().getLimits().get("nvidia.com/gpu"), "one GPU per worker");
+        assertEquals("0.0.0.0", flags.getOrDefault("--metrics-host", CommandLineFlags.defaultValue("worker", "--metrics-host")));
+        assertScrapedOn(worker.getSpec().getTemplate(), container, flags.get("--metrics-port"));
+        assertMounted(container, flags.get("--checkpoint-dir"), flags.get("--data-dir"), flags.get("--model-root"),
+                Path.of(flags.get("--client-properties")).getParent().toString());
+        long grace = worker.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
+        assertTrue(grace > CommandLineFlags.workerShutdownGrace().toSeconds(),
+                "Kubernetes kills the worker after " + grace + " s, before it has handed its run back");
+    }
+
+    @Test
+    void coordinatorArgumentsAreTheCoordinatorsAndItsServiceAndScrapePortAreItsHttpPort() {
+        Deployment deployment = deployment("tunestream-coordinator");
+        Container container = container(deployment);
+        Map<String, String> flags = parseArgs("coordinator", container);
+        String httpPort = flags.getOrDefault("--http-port", CommandLineFlags.defaultValue("coordinator", "--http-port"));
+        assertScrapedOn(deployment.getSpec().getTemplate(), container, httpPort);
+        assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals(bootstrapVariable())),
+                "the coordinator reads Kafka's address from " + bootstrapVariable());
+        assertMounted(container, Path.of(flags.get("--client-properties")).getParent().toString());
+
+        Service service = (Service) object("Service", "tunestream-coordinator");
+        assertEquals(deployment.getSpec().getSelector().getMatchLabels(), service.getSpec().getSelector());
+        String targetPort = service.getSpec().getPorts().get(0).getTargetPort().getStrVal();
+        assertEquals(httpPort, String.valueOf(container.getPorts().stream().filter(p -> p.getName().equals(targetPort))
+                .findFirst().orElseThrow(() -> new AssertionError("no container port named " + targetPort)).getContainerPort()));
+    }
+
+    @Test
+    void configurationKeysAndConfigMapReferencesMatch() {
+        ConfigMap config = (ConfigMap) object("ConfigMap", "tunestream-config");
+        assertTrue(config.getData().containsKey(bootstrapVariable()));
+        for (Deployment deployment : List.of(deployment("tunestream-worker"), deployment("tunestream-coordinator"))) {
+            for (EnvVar env : container(deployment).getEnv()) {
+                if (env.getValueFrom() != null && env.getValueFrom().getConfigMapKeyRef() != null) {
+                    var ref = env.getValueFrom().getConfigMapKeyRef();
+                    assertEquals(config.getMetadata().getName(), ref.getName());
+                    assertTrue(config.getData().containsKey(ref.getKey()), "tunestream-config has no key " + ref.getKey());
+                }
+            }
+            deployment.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getConfigMap() != null)
+                    .flatMap(v -> v.getConfigMap().getItems().stream())
+                    .forEach(item -> assertTrue(config.getData().containsKey(item.getKey()), "tunestream-config has no key " + item.getKey()));
+        }
+    }
+
+    @Test
+    void prometheusKeepsAnnotatedPodsOfTheNamespace() {
+        ConfigMap scrape = (ConfigMap) object("ConfigMap", "tunestream-prometheus");
+        JsonNode job = DeployFiles.yaml(scrape.getData().get("prometheus.yml")).at("/scrape_configs/0");
+        assertEquals("pod", job.at("/kubernetes_sd_configs/0/role").asText());
+        assertEquals(List.of(object("Namespace", "tunestream").getMetadata().getName()),
+                ComposeFileTest.strings(job.at("/kubernetes_sd_configs/0/namespaces/names")));
+        List<String> sources = new ArrayList<>();
+        job.path("relabel_configs").forEach(rule -> sources.addAll(ComposeFileTest.strings(rule.path("source_labels"))));
+        for (String annotation : List.of("scrape", "port", "path")) {
+            assertTrue(sources.contains("__meta_kubernetes_pod_annotation_prometheus_io_" + annotation), "prometheus.io/" + annotation + " is not used");
+        }
+    }
+
+    @Test
+    void kedaScalesTheWorkerDeploymentOnMetricsTheCoordinatorServes() {
+        GenericKubernetesResource scaled = (GenericKubernetesResource) object("ScaledObject", "tunestream-worker");
+        assertEquals("keda.sh/v1alpha1", scaled.getApiVersion());
+        assertEquals("tunestream-worker", scaled.get("spec", "scaleTargetRef", "name"));
+        assertEquals("Deployment", scaled.get("spec", "scaleTargetRef", "kind"));
+        assertNotNull(deployment("tunestream-worker"));
+        List<Map<String, Object>> triggers = scaled.get("spec", "triggers");
+        assertEquals(1, triggers.size());
+        assertEquals("prometheus", triggers.get(0).get("type"));
+        @SuppressWarnings("unchecked")
+        Map<String, String> metadata = (Map<String, String>) triggers.get(0).get("metadata");
+        String query = metadata.get("query");
+        assertTrue(Double.parseDouble(metadata.get("threshold")) > 0);
+
+        String exposition = LiveEndpoints.coordinatorScrape("/metrics");
+        Set<String> served = LiveEndpoints.metricNames(exposition);
+        Matcher metric = Pattern.compile("\\b(tunestream_[a-z_]+)").matcher(query);
+        Set<String> used = new TreeSet<>();
+        while (metric.find()) {
+            used.add(metric.group(1));
+        }
+        assertTrue(used.contains("tunestream_queue_depth"), "the workers scale on the queue depth: " + query);
+        assertTrue(served.containsAll(used), "the query uses " + used + ", the coordinator serves " + served);
+        Matcher states = Pattern.compile("state=~\"([^\"]+)\"").matcher(query);
+        Set<String> runStates = Arrays.stream(RunState.values()).map(Enum::name).collect(Collectors.toSet());
+        assertTrue(runStates.containsAll(LiveEndpoints.labelValues(exposition, "tunestream_runs", "state")));
+        while (states.find()) {
+            for (String state : states.group(1).split("\\|")) {
+                assertTrue(runStates.contains(state), state + " is not a run state: " + runStates);
+            }
+        }
+    }
+
+    private static Map<String, String> parseArgs(String command, Container container) {
+        assertTrue(container.getCommand() == null || container.getCommand().isEmpty(), "the image's entry point runs `tunestream " + command + "`: keep it");
+        Map<String, String> placeholders = new LinkedHashMap<>();
+        for (String arg : container.getArgs()) {
+            Matcher reference = ENV_REFERENCE.matcher(arg);
+            while (reference.find()) {
+                String name = reference.group(1);
+                assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals(name)), arg + " refers to " + name + ", which the container does not define");
+                placeholders.put(reference.group(), "placeholder:9092");
+            }
+        }
+        return CommandLineFlags.parse(command, container.getArgs(), placeholders);
+    }
+
+    private static void assertScrapedOn(PodTemplateSpec template, Container container, String port) {
+        Map<String, String> annotations = template.getMetadata().getAnnotations();
+        assertEquals("true", annotations.get("prometheus.io/scrape"));
+        assertEquals(port, annotations.get("prometheus.io/port"), "Prometheus scrapes another port than the one served");
+        assertTrue(container.getPorts().stream().anyMatch(p -> String.valueOf(p.getContainerPort()).equals(port)), "port " + port + " is not declared");
+        // 200 at the annotated path, 404 elsewhere
+        String path = annotations.get("prometheus.io/path");
+        if (container.getName().equals("worker")) {
+            LiveEndpoints.workerScrape(path);
+        } else {
+            LiveEndpoints.coordinatorScrape(path);
+        }
+    }
+
+    private static void assertMounted(Container container, String... paths) {
+        List<String> mounts = container.getVolumeMounts().stream().map(VolumeMount::getMountPath).toList();
+        for (String path : paths) {
+            assertTrue(mounts.contains(path), path + " is not mounted in " + container.getName() + ": " + mounts);
+        }
+    }
+
+    private static String bootstrapVariable() {
+        return CommandLineFlags.environmentVariableOf("coordinator", "--bootstrap-servers");
+    }
+
+    private static Deployment deployment(String name) {
+        return assertInstanceOf(Deployment.class, object("Deployment", name));
+    }
+
+    private static Container container(Deployment deployment) {
+        List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+        assertEquals(1, containers.size());
+        return containers.get(0);
+    }
+
+    private static HasMetadata object(String kind, String name) {
+        return OBJECTS.stream().filter(o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in deploy/k8s"));
+    }
+
+    private static List<HasMetadata> readManifests() {
+        try (Stream<Path> files = Files.list(K8S)) {
+            return files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().equals("kustomization.yaml")).sorted()
+                    .flatMap(file -> DeployFiles.yamlDocuments(file).stream().map(document -> {
+                        Object object = SERIALIZATION.unmarshal(document.toString());
+                        return assertInstanceOf(HasMetadata.class, object, file + " holds something that is not a Kubernetes object");
+                    })).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
