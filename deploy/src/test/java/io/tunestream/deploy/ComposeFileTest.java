@@ -107,7 +107,10 @@ class ComposeFileTest {
     void grafanaIsProvisionedFromTheRepositorysGrafanaDirectory() {
         List<String> volumes = strings(SERVICES.path("grafana").path("volumes"));
         assertTrue(volumes.contains("../../grafana/provisioning:/etc/grafana/provisioning:ro"), volumes.toString());
-        assertTrue(volumes.contains("../../grafana/dashboards:/var/lib/grafana/dashboards:ro"), volumes.toString());
+        // the dashboards go where the repository's dashboard provider looks for them
+        String providerPath = DeployFiles.yaml(DeployFiles.repositoryRoot().resolve("grafana/provisioning/dashboards/tunestream.yaml"))
+                .at("/providers/0/options/path").asText();
+        assertTrue(volumes.contains("../../grafana/dashboards:" + providerPath + ":ro"), providerPath + " not mounted: " + volumes);
         for (String volume : volumes) {
             Path host = COMPOSE_DIR.resolve(volume.split(":")[0]).normalize();
             assertTrue(host.startsWith(DeployFiles.repositoryRoot()), volume + " leaves the repository");

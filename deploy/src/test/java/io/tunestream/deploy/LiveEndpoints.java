@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.coordinator.service.CoordinatorServer;
 import io.tunestream.coordinator.service.CoordinatorState;
 import io.tunestream.worker.metrics.MetricsServer;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -31,7 +33,8 @@ final class LiveEndpoints {
     /** The coordinator's /metrics body (or what it answers at {@code path}), with no runs known. */
     static String coordinatorScrape(String path) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (CoordinatorServer server = CoordinatorServer.start(new CoordinatorState(), registry, "127.0.0.1", 0)) {
+        try (CoordinatorServer server = CoordinatorServer.start(new CoordinatorState(),
+                new Scheduler(Duration.ofMinutes(5)), registry, "127.0.0.1", 0)) {
             return get(server.port(), path);
         }
     }

@@ -1,7 +1,5 @@
 package io.tunestream.coordinator.service;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
@@ -86,15 +84,6 @@ public final class Coordinator implements AutoCloseable {
 
     public Scheduler scheduler() {
         return scheduler;
-    }
-
-    /** Registers the scheduler's own meters: the queue as an autoscaler should see it. */
-    public void bindTo(MeterRegistry registry) {
-        Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
-                .description("runs that would be training if there were workers enough: dispatched and not started, or"
-                        + " waiting and allowed to start by their sweep's limits").register(registry);
-        Gauge.builder("tunestream.runs.waiting", scheduler, Scheduler::waitingRuns)
-                .description("runs submitted and not yet dispatched, whatever their sweep's limits").register(registry);
     }
 
     /** Waits until everything written before the coordinator started has been read. */

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
 import java.io.IOException;
@@ -80,9 +81,19 @@ public final class CoordinatorServer implements AutoCloseable {
      * @throws IllegalArgumentException when the port is taken, naming it
      */
     public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port) {
-        coordinator.bindTo(registry);
+        return start(coordinator.state(), coordinator.scheduler(), registry, host, port);
+    }
+
+    /** Serves {@code state} and {@code scheduler}'s queue, however they are fed. */
+    public static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
+            String host, int port) {
+        Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
+                .description("runs that would be training if there were workers enough: dispatched and not started, or"
+                        + " waiting and allowed to start by their sweep's limits").register(registry);
+        Gauge.builder("tunestream.runs.waiting", scheduler, Scheduler::waitingRuns)
+                .description("runs submitted and not yet dispatched, whatever their sweep's limits").register(registry);
         try {
-            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), coordinator.state(), registry);
+            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry);
         } catch (BindException e) {
             throw new IllegalArgumentException("HTTP port " + port + " on " + host + " is in use; choose another with --http-port");
         } catch (IOException e) {
