@@ -59,6 +59,7 @@ final class SubmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
             out.printf("sweep %s: %d runs (dry run: nothing published)%n", sweep.name(), runs.size());
+            out.printf("  schedule: %s%n", sweep.schedule().describe());
             runs.forEach(run -> out.printf("  %s  %s%n", run.runId(), describe(run)));
             out.flush();
             return 0;

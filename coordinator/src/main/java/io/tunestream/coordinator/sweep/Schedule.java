@@ -113,6 +113,28 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
         }
     }
 
+    /** One line for people: what the schedule sets, defaults included. */
+    public String describe() {
+        StringBuilder text = new StringBuilder();
+        text.append("maxConcurrent=").append(maxConcurrent == null ? "unlimited" : maxConcurrent);
+        if (maxTotalSteps != null) {
+            text.append(" maxTotalSteps=").append(maxTotalSteps);
+        }
+        if (maxWallSeconds != null) {
+            text.append(" maxWallSeconds=").append(maxWallSeconds);
+        }
+        text.append(" maxAttempts=").append(maxAttempts)
+                .append(String.format(Locale.ROOT, " retryBackoffSeconds=%s", retryBackoffSeconds));
+        if (earlyStopping != null) {
+            text.append(" earlyStopping=").append(earlyStopping.getRule().name().toLowerCase(Locale.ROOT))
+                    .append("(").append(earlyStopping.getMetric()).append(", minSteps ").append(earlyStopping.getMinSteps());
+            text.append(earlyStopping.getRule() == StoppingRule.ASHA
+                    ? ", reductionFactor " + earlyStopping.getReductionFactor() : ", minRuns " + earlyStopping.getMinRuns());
+            text.append(")");
+        }
+        return text.toString();
+    }
+
     /** The message the coordinator schedules the sweep by. */
     public SweepSchedule toMessage(String sweepId, Instant submittedAt) {
         return SweepSchedule.newBuilder().setSweepId(sweepId).setMaxConcurrent(maxConcurrent)
