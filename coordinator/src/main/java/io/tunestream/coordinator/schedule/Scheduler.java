@@ -128,17 +128,16 @@ public final class Scheduler {
     public synchronized List<Action> plan(Instant now) {
         List<Action> actions = new ArrayList<>();
         judgeEvaluations(now, actions);
-        for (Map.Entry<String, SweepEntry> sweep : sweeps.entrySet()) {
-            budget(sweep.getKey(), sweep.getValue(), now).ifPresent(spent -> endSweep(sweep.getKey(), spent, now, actions));
-        }
+        Map<String, String> spent = spentBudgets(now);
+        spent.forEach((sweepId, why) -> endSweep(sweepId, why, now, actions));
         for (ScheduledRun run : runs.values()) {
             if (run.wantsDispatch() && run.order != null) {
                 // cancelled (or stopped) before any worker had it: no worker will say so, so the coordinator does
                 conclude(run, RunState.CANCELLED, orderReason(run.order), now, actions);
             }
         }
-        retries(now, actions);
-        dispatch(now, actions);
+        retries(now, spent, actions);
+        dispatch(now, spent, actions);
         return actions;
     }
 
@@ -170,11 +169,12 @@ public final class Scheduler {
      */
     public synchronized long demand(Instant now) {
         Map<String, Integer> inFlight = inFlightBySweep();
+        Map<String, String> spent = spentBudgets(now);
         Map<String, Integer> startable = new HashMap<>();
         long pending = runs.values().stream().filter(r -> r.inFlight() && r.state() == RunState.QUEUED).count();
         for (ScheduledRun run : runs.values()) {
             SweepEntry sweep = sweep(run.sweepId);
-            if (!run.waiting() || budget(run.sweepId, sweep, now).isPresent()) {
+            if (!run.waiting() || spent.containsKey(run.sweepId)) {
                 continue;
             }
             int used = inFlight.getOrDefault(run.sweepId, 0) + startable.getOrDefault(run.sweepId, 0);
@@ -210,26 +210,28 @@ public final class Scheduler {
         }
     }
 
-    /** Why the sweep's budget is spent, if it is. */
-    private Optional<String> budget(String sweepId, SweepEntry sweep, Instant now) {
-        if (sweep.schedule == null) {
-            return Optional.empty();
-        }
-        Long maxSteps = sweep.schedule.getMaxTotalSteps();
-        if (maxSteps != null) {
-            long used = runs.values().stream().filter(r -> sweepId.equals(r.sweepId)).mapToLong(r -> r.stepsReached).sum();
-            if (used >= maxSteps) {
-                return Optional.of(String.format(Locale.ROOT, "sweep budget spent: its runs reached %d steps of maxTotalSteps %d", used, maxSteps));
+    /** The sweeps whose budget is spent, each with why; one pass over the runs, whatever the number of sweeps. */
+    private Map<String, String> spentBudgets(Instant now) {
+        Map<String, Long> steps = new HashMap<>();
+        runs.values().forEach(r -> steps.merge(r.sweepId == null ? "" : r.sweepId, r.stepsReached, Long::sum));
+        Map<String, String> spent = new HashMap<>();
+        for (Map.Entry<String, SweepEntry> entry : sweeps.entrySet()) {
+            SweepSchedule schedule = entry.getValue().schedule;
+            if (schedule == null) {
+                continue;
+            }
+            long used = steps.getOrDefault(entry.getKey(), 0L);
+            Instant first = entry.getValue().firstDispatch;
+            if (schedule.getMaxTotalSteps() != null && used >= schedule.getMaxTotalSteps()) {
+                spent.put(entry.getKey(), String.format(Locale.ROOT,
+                        "sweep budget spent: its runs reached %d steps of maxTotalSteps %d", used, schedule.getMaxTotalSteps()));
+            } else if (schedule.getMaxWallSeconds() != null && first != null
+                    && Duration.between(first, now).toSeconds() >= schedule.getMaxWallSeconds()) {
+                spent.put(entry.getKey(), String.format(Locale.ROOT, "sweep budget spent: %d s since its first dispatch,"
+                        + " maxWallSeconds %d", Duration.between(first, now).toSeconds(), schedule.getMaxWallSeconds()));
             }
         }
-        Long maxWall = sweep.schedule.getMaxWallSeconds();
-        if (maxWall != null && sweep.firstDispatch != null) {
-            long used = Duration.between(sweep.firstDispatch, now).toSeconds();
-            if (used >= maxWall) {
-                return Optional.of(String.format(Locale.ROOT, "sweep budget spent: %d s since its first dispatch, maxWallSeconds %d", used, maxWall));
-            }
-        }
-        return Optional.empty();
+        return spent;
     }
 
     private void endSweep(String sweepId, String spent, Instant now, List<Action> actions) {
@@ -246,14 +248,14 @@ public final class Scheduler {
         }
     }
 
-    private void retries(Instant now, List<Action> actions) {
+    private void retries(Instant now, Map<String, String> spent, List<Action> actions) {
         for (ScheduledRun run : runs.values()) {
             RunStatus status = run.status;
             if (status == null || status.getState() != RunState.FAILED || status.getFailure() == null
                     || status.getFailure().getKind() != FailureKind.INFRASTRUCTURE || run.request == null
                     || run.order != null || run.submissions() > run.dispatches()
                     || status.getFailedAttempts() >= run.request.getMaxAttempts()
-                    || budget(run.sweepId, sweep(run.sweepId), now).isPresent()) {
+                    || spent.containsKey(run.sweepId)) {
                 continue;
             }
             SweepEntry sweep = sweep(run.sweepId);
@@ -274,14 +276,14 @@ public final class Scheduler {
         }
     }
 
-    private void dispatch(Instant now, List<Action> actions) {
+    private void dispatch(Instant now, Map<String, String> spent, List<Action> actions) {
         Map<String, Integer> inFlight = inFlightBySweep();
         int capacity = liveWorkers(now) - inFlight.values().stream().mapToInt(Integer::intValue).sum();
         if (capacity <= 0) {
             return;
         }
         List<ScheduledRun> candidates = runs.values().stream()
-                .filter(r -> r.waiting() && r.request != null && budget(r.sweepId, sweep(r.sweepId), now).isEmpty())
+                .filter(r -> r.waiting() && r.request != null && !spent.containsKey(r.sweepId))
                 .sorted(queueOrder(now)).toList();
         for (ScheduledRun run : candidates) {
             if (capacity == 0) {
