@@ -72,6 +72,10 @@ final class SubmitCommand implements Callable<Integer> {
         out.printf("sweep %s: %d runs published, %d already submitted%n", sweep.name(), submission.published().size(),
                 submission.skipped().size());
         submission.published().forEach(id -> out.println("  + " + id));
+        if (!submission.published().isEmpty()) {
+            out.println("the coordinator (tunestream coordinator) dispatches them to workers; tunestream watch " + sweep.name()
+                    + " follows them");
+        }
         out.flush();
         return 0;
     }
