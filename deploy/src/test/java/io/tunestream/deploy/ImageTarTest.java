@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,6 +82,9 @@ class ImageTarTest {
                 || image.containerConfig().path("Cmd").isEmpty(), "no default arguments: the orchestrator passes the flags");
         assertTrue(entrypoint.contains("-Dai.djl.offline=true"), "DJL must run offline: " + entrypoint);
         assertTrue(image.environment().contains("OPT_OUT_TRACKING=true"), "DJL's tracking must be off: " + image.environment());
+        for (String setting : launcherAllocatorSettings()) {
+            assertTrue(image.environment().contains(setting), "the launcher sets " + setting + ", the image does not: " + image.environment());
+        }
 
         ImageTar.LayerFile java = image.files().get(entrypoint.get(0));
         assertTrue(java != null && (java.mode() & 0111) != 0, entrypoint.get(0) + " is not an executable in the image");
@@ -88,6 +95,34 @@ class ImageTarTest {
             assertTrue(!entry.endsWith(".jar") || image.files().containsKey(entry), "the classpath names " + entry + ", which is not in the image");
         }
         assertTrue(classpath(image).stream().anyMatch(p -> p.endsWith("/tunestream-cli.jar")), "the command line is not on the classpath");
+    }
+
+    /** The surefire configuration trains with the launcher's allocator settings too. */
+    @Test
+    void testsRunWithTheLaunchersAllocatorSettings() throws Exception {
+        String pom = Files.readString(DeployFiles.repositoryRoot().resolve("pom.xml"));
+        List<String> settings = launcherAllocatorSettings();
+        assertEquals(4, settings.size(), "the launcher's MALLOC_ settings: " + settings);
+        for (String setting : settings) {
+            String[] nameValue = setting.split("=", 2);
+            assertTrue(pom.contains("<" + nameValue[0] + ">" + nameValue[1] + "</" + nameValue[0] + ">"),
+                    "pom.xml's surefire environment lacks " + setting);
+        }
+    }
+
+    /** NAME=VALUE of every {@code export MALLOC_...="${MALLOC_...:-VALUE}"} line of ./tunestream. */
+    private static List<String> launcherAllocatorSettings() {
+        try {
+            Matcher exports = Pattern.compile("export (MALLOC_[A-Z_]+)=\"\\$\\{\\1:-([0-9]+)}\"")
+                    .matcher(Files.readString(DeployFiles.repositoryRoot().resolve("tunestream")));
+            List<String> settings = new ArrayList<>();
+            while (exports.find()) {
+                settings.add(exports.group(1) + "=" + exports.group(2));
+            }
+            return settings;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<String> classpath(ImageTar image) {

@@ -66,17 +66,20 @@ public final class AdamW implements AutoCloseable {
         try (GradMode off = GradMode.disabled()) {
             for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
                 NDArray weight = entry.getValue().getArray();
-                NDArray gradient = weight.getGradient();
-                NDArray m = firstMoments.get(entry.getKey());
-                NDArray v = secondMoments.get(entry.getKey());
-                m.muli(beta1).addi(gradient.mul(1 - beta1));
-                v.muli(beta2).addi(gradient.square().muli(1 - beta2));
-                if (weightDecay > 0 && decays(entry.getKey())) {
-                    weight.muli(1 - learningRate * weightDecay);
+                // each getGradient() is a new handle in the model's long-lived manager: closed here, or one leaks per
+                // parameter and step (the gradient itself lives on in the parameter)
+                try (NDArray gradient = weight.getGradient()) {
+                    NDArray m = firstMoments.get(entry.getKey());
+                    NDArray v = secondMoments.get(entry.getKey());
+                    m.muli(beta1).addi(gradient.mul(1 - beta1));
+                    v.muli(beta2).addi(gradient.square().muli(1 - beta2));
+                    if (weightDecay > 0 && decays(entry.getKey())) {
+                        weight.muli(1 - learningRate * weightDecay);
+                    }
+                    NDArray denominator = v.div(correction2).sqrt().addi(epsilon);
+                    weight.subi(m.div(denominator).muli(learningRate / correction1));
+                    gradient.subi(gradient);
                 }
-                NDArray denominator = v.div(correction2).sqrt().addi(epsilon);
-                weight.subi(m.div(denominator).muli(learningRate / correction1));
-                gradient.subi(gradient);
             }
         }
     }
@@ -89,14 +92,18 @@ public final class AdamW implements AutoCloseable {
         try (GradMode off = GradMode.disabled()) {
             NDArray sum = null;
             for (Parameter parameter : parameters.values()) {
-                NDArray squares = parameter.getArray().getGradient().square().sum();
-                sum = sum == null ? squares : sum.add(squares);
+                try (NDArray gradient = parameter.getArray().getGradient()) {
+                    NDArray squares = gradient.square().sum();
+                    sum = sum == null ? squares : sum.add(squares);
+                }
             }
             double norm = sum == null ? 0 : Math.sqrt(sum.getFloat());
             if (maxNorm > 0 && norm > maxNorm) {
                 double factor = maxNorm / (norm + 1e-6);
                 for (Parameter parameter : parameters.values()) {
-                    parameter.getArray().getGradient().muli(factor);
+                    try (NDArray gradient = parameter.getArray().getGradient()) {
+                        gradient.muli(factor);
+                    }
                 }
             }
             return norm;
