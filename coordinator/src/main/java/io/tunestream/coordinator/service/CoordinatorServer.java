@@ -175,6 +175,8 @@ public final class CoordinatorServer implements AutoCloseable {
         row.put("state", run.state().name());
         row.put("method", run.request() == null ? null : run.request().getMethod().name());
         row.put("attempt", run.status() == null ? 0 : run.status().getAttempt());
+        row.put("failedAttempts", run.status() == null ? 0 : run.status().getFailedAttempts());
+        row.put("reason", run.status() == null ? null : run.status().getReason());
         row.put("worker", run.status() == null ? null : run.status().getWorkerId());
         row.put("step", run.status() == null ? 0 : run.status().getStep());
         row.put("totalSteps", run.status() == null ? 0 : run.status().getTotalSteps());

@@ -134,6 +134,24 @@ class SchedulerTest {
     }
 
     @Test
+    void aSpentWallTimeBudgetCountsFromTheSweepsFirstDispatch() {
+        workers(1, T0);
+        schedule(SweepSchedule.newBuilder().setSweepId("s").setMaxWallSeconds(60L).setSubmittedAt(T0).build());
+        submit(request("r0", "s", 0, 0), T0);
+        submit(request("r1", "s", 0, 1), T0);
+        assertEquals(List.of(), scheduler.plan(T0.plusSeconds(100)).stream().filter(a -> !(a instanceof Action.Dispatch)).toList(),
+                "a sweep that waited for workers has spent nothing");
+        scheduler.dispatched(ExperimentRequest.newBuilder(request("r0", "s", 0, 0)).build(), T0.plusSeconds(100));
+        running("r0", 5, T0.plusSeconds(101));
+        assertEquals(List.of(), scheduler.plan(T0.plusSeconds(159)));
+        List<Action> actions = scheduler.plan(T0.plusSeconds(160));
+        assertEquals(2, actions.size(), actions.toString());
+        assertEquals(ControlAction.STOP, ((Action.Order) actions.get(0)).command().getAction());
+        assertTrue(((Action.Order) actions.get(0)).command().getReason().contains("maxWallSeconds 60"));
+        assertEquals(RunState.CANCELLED, ((Action.Conclude) actions.get(1)).status().getState());
+    }
+
+    @Test
     void aRunCancelledBeforeItsDispatchIsConcludedByTheCoordinator() {
         submit(request("r", "s", 0, 0), T0);
         scheduler.observe(ControlCommand.newBuilder().setRunId("r").setAction(ControlAction.CANCEL).setReason("by hand")
