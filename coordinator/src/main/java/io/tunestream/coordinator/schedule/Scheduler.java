@@ -96,9 +96,10 @@ public final class Scheduler {
             if (run.sweepId == null) {
                 run.sweepId = status.getSweepId();
             }
-            if (run.status == null || !status.getUpdatedAt().isBefore(run.status.getUpdatedAt())) {
-                run.status = status;
-            }
+            // the status topic is keyed by run id, so one run's statuses arrive in the order they were written:
+            // the newest read replaces whatever this coordinator assumed since (workers' clocks may differ from ours)
+            run.status = status;
+            run.statusBeforeLocal = null;
             run.stepsReached = Math.max(run.stepsReached, status.getStep());
         } else if (message instanceof ControlCommand command) {
             run(command.getRunId()).order = command.getAction() == ControlAction.UNKNOWN ? null : command;
