@@ -5,18 +5,15 @@ import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.schemas.ControlAction;
 import io.tunestream.schemas.ControlCommand;
+import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,11 +61,7 @@ final class CancelCommand implements Callable<Integer> {
             }
             runIds = runs.stream().filter(r -> !r.finished()).map(RunRecord::runId).toList();
         }
-        Properties props = kafka.clientProperties();
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClientProperties.reliableProducer(kafka.clientProperties()))) {
             for (String runId : runIds) {
                 ControlCommand command = ControlCommand.newBuilder().setRunId(runId).setAction(ControlAction.CANCEL)
                         .setReason(reason).setIssuedAt(Instant.now()).build();

@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Client settings a deployment supplies in a properties file (security.protocol, sasl.*, ssl.*, client.rack, ...)
@@ -15,6 +18,20 @@ import java.util.Properties;
 public final class KafkaClientProperties {
 
     private KafkaClientProperties() {}
+
+    /**
+     * Producer settings for records that must not be lost or duplicated (submissions, dispatches, orders): the
+     * deployment's {@code clientProperties}, then {@code acks=all} and idempotence, with run-id keys and message bytes.
+     */
+    public static Properties reliableProducer(Properties clientProperties) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
 
     /**
      * The settings of {@code file}, or none when it is null.

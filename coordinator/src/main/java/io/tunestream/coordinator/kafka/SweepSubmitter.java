@@ -1,7 +1,9 @@
 package io.tunestream.coordinator.kafka;
 
 import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
@@ -21,11 +23,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Submits a sweep: its schedule to the sweeps topic, then for each run not yet known to the status topic a QUEUED
@@ -91,9 +90,8 @@ public final class SweepSubmitter {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (RunRecord run : runs) {
                 sends.add(producer.send(new ProducerRecord<>(topics.control(), run.runId(), null)));
-                RunStatus queued = RunStatus.newBuilder(run.status()).setState(RunState.QUEUED).setFailedAttempts(0)
-                        .setWorkerId(null).setFailure(null).setSummary(null).setReason(reason)
-                        .setUpdatedAt(Instant.now()).setFinishedAt(null).build();
+                RunStatus queued = RunStatus.newBuilder(Scheduler.queuedAgain(run.status(), reason, Instant.now()))
+                        .setFailedAttempts(0).build();
                 sends.add(send(producer, topics.status(), run.runId(), queued));
                 sends.add(send(producer, topics.submissions(), run.runId(), run.request()));
             }
@@ -108,14 +106,7 @@ public final class SweepSubmitter {
 
     /** Runs {@code publishing} on an idempotent producer and waits for every send it returns, or fails loudly. */
     private void publishAll(Function<KafkaProducer<String, byte[]>, List<Future<RecordMetadata>>> publishing) {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        // every record is published once, in order, or the submission fails loudly
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClientProperties.reliableProducer(clientProperties))) {
             for (Future<RecordMetadata> send : publishing.apply(producer)) {
                 send.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }

@@ -4,6 +4,7 @@ import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
 
@@ -23,10 +24,7 @@ public record RunRecord(String runId, ExperimentRequest request, RunStatus statu
      * INFRASTRUCTURE with attempts left).
      */
     public boolean finished() {
-        RunState state = state();
-        boolean ended = state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED
-                || state == RunState.STOPPED;
-        return ended && !awaitingRetry();
+        return RunStates.ended(state()) && !awaitingRetry();
     }
 
     /** Failed for a reason of the infrastructure, with attempts left: the coordinator queues it again after a backoff. */

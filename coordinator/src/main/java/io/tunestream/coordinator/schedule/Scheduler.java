@@ -268,13 +268,21 @@ public final class Scheduler {
             }
             String reason = String.format(Locale.ROOT, "retry after %d of %d attempts failed (backoff %.0f s): %s",
                     status.getFailedAttempts(), run.request.getMaxAttempts(), backoff, status.getFailure().getMessage());
-            RunStatus queued = RunStatus.newBuilder(status).setState(RunState.QUEUED).setWorkerId(null).setSummary(null)
-                    .setFailure(null).setReason(reason).setUpdatedAt(now).setFinishedAt(null).build();
+            RunStatus queued = queuedAgain(status, reason, now);
             run.submissionsExpected = run.submissions() + 1;
             run.waitingSince = now;
             run.setLocalStatus(queued);
             actions.add(new Action.Requeue(run.request, queued));
         }
+    }
+
+    /**
+     * An ended run's status turned back to QUEUED, for a retry or a rerun: its progress and attempt counts kept (so
+     * later metrics supersede earlier ones), its worker, summary and failure cleared, {@code reason} saying why.
+     */
+    public static RunStatus queuedAgain(RunStatus ended, String reason, Instant now) {
+        return RunStatus.newBuilder(ended).setState(RunState.QUEUED).setWorkerId(null).setSummary(null)
+                .setFailure(null).setReason(reason).setUpdatedAt(now).setFinishedAt(null).build();
     }
 
     private void dispatch(Instant now, Map<String, String> spent, List<Action> actions) {

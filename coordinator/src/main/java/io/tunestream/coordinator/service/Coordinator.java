@@ -3,6 +3,7 @@ package io.tunestream.coordinator.service;
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.Topics;
 import java.time.Duration;
@@ -21,8 +22,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,16 +168,11 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static Properties producerProperties(Properties clientProperties) {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        Properties props = KafkaClientProperties.reliableProducer(clientProperties);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(PUBLISH_TIMEOUT.toMillis()));
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return props;
     }
 

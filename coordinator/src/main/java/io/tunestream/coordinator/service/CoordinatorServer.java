@@ -63,8 +63,6 @@ public final class CoordinatorServer implements AutoCloseable {
         sweepRunsByState = MultiGauge.builder("tunestream.sweep.runs").description("runs of a sweep by state").register(registry);
         latestLoss = MultiGauge.builder("tunestream.run.latest.loss").description("training loss of a run's latest step").register(registry);
         bestAccuracy = MultiGauge.builder("tunestream.run.best.accuracy").description("best dev accuracy of a run").register(registry);
-        Gauge.builder("tunestream.workers.live", state, s -> s.liveWorkers(Instant.now()).size())
-                .description("workers whose heartbeat is recent").register(registry);
         for (MeterBinder binder : List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
                 new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics())) {
             binder.bindTo(registry);
@@ -92,6 +90,8 @@ public final class CoordinatorServer implements AutoCloseable {
                         + " waiting and allowed to start by their sweep's limits").register(registry);
         Gauge.builder("tunestream.runs.waiting", scheduler, Scheduler::waitingRuns)
                 .description("runs submitted and not yet dispatched, whatever their sweep's limits").register(registry);
+        Gauge.builder("tunestream.workers.live", scheduler, s -> s.liveWorkers(Instant.now()))
+                .description("workers whose heartbeat is recent").register(registry);
         try {
             return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry);
         } catch (BindException e) {

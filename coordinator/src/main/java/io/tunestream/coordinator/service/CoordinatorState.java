@@ -4,19 +4,16 @@ import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.StepMetric;
-import io.tunestream.schemas.WorkerHeartbeat;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
  * The coordinator's view of everything, built only from Kafka (so a restarted coordinator rebuilds it by reading
- * the topics again): every run's record, each run's metric series, and the workers' latest heartbeats.
+ * the topics again): every run's record and each run's metric series. Workers' liveness is the scheduler's
+ * ({@link io.tunestream.coordinator.schedule.Scheduler#liveWorkers}).
  */
 public final class CoordinatorState {
 
@@ -26,7 +23,6 @@ public final class CoordinatorState {
     private final RunLedger ledger = new RunLedger();
     private final Map<String, Map<Long, Point>> losses = new HashMap<>();
     private final Map<String, Map<Long, Point>> accuracies = new HashMap<>();
-    private final Map<String, WorkerHeartbeat> heartbeats = new LinkedHashMap<>();
 
     public synchronized void apply(SpecificRecordBase message) {
         ledger.apply(message);
@@ -34,8 +30,6 @@ public final class CoordinatorState {
             keepLatestAttempt(losses, m.getRunId(), new Point(m.getStep(), m.getAttempt(), m.getLoss()));
         } else if (message instanceof EvalMetric e) {
             keepLatestAttempt(accuracies, e.getRunId(), new Point(e.getStep(), e.getAttempt(), e.getAccuracy()));
-        } else if (message instanceof WorkerHeartbeat h) {
-            heartbeats.put(h.getWorkerId(), h);
         }
     }
 
@@ -59,11 +53,5 @@ public final class CoordinatorState {
 
     public synchronized List<Point> accuracies(String runId) {
         return new ArrayList<>(accuracies.getOrDefault(runId, Map.of()).values());
-    }
-
-    /** Workers whose last heartbeat is younger than three of their intervals. */
-    public synchronized List<WorkerHeartbeat> liveWorkers(Instant now) {
-        return heartbeats.values().stream().filter(h -> Duration.between(h.getTimestamp(), now)
-                .compareTo(Duration.ofMillis(3 * h.getIntervalMillis())) <= 0).toList();
     }
 }

@@ -5,6 +5,7 @@ import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RunFailure;
 import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.StepMetric;
@@ -162,7 +163,7 @@ final class RunReporter implements TrainingListener {
     private Future<RecordMetadata> publish(RunState state, RunSummary summary, RunFailure failure, String reason) {
         Instant now = clock.instant();
         lastStatus = now;
-        boolean terminal = Worker.isTerminal(state);
+        boolean terminal = RunStates.ended(state);
         boolean queued = state == RunState.QUEUED;
         RunStatus status = RunStatus.newBuilder()
                 .setRunId(request.getRunId()).setSweepId(request.getSweepId()).setState(state).setAttempt(attempt)

@@ -8,6 +8,7 @@ import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.MessageFormatException;
 import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.TrainingSettings;
 import io.tunestream.schemas.WorkerHeartbeat;
@@ -202,7 +203,7 @@ public final class Worker implements Runnable {
             LOG.warn("run {}: could not read the latest statuses; deciding on what is known", runId);
         }
         Optional<RunStatus> previous = view.status(runId);
-        if (previous.isPresent() && isTerminal(previous.get().getState())) {
+        if (previous.isPresent() && RunStates.ended(previous.get().getState())) {
             LOG.info("run {} already ended {}; acknowledging its redelivery without training", runId, previous.get().getState());
             requests.complete(delivery);
             return;
@@ -377,12 +378,6 @@ public final class Worker implements Runnable {
             return "handed_back";
         }
         return "abandoned";
-    }
-
-    /** A state after which nothing more happens to a run, unless the coordinator queues it again (a retry or rerun). */
-    static boolean isTerminal(RunState state) {
-        return state == RunState.SUCCEEDED || state == RunState.FAILED || state == RunState.CANCELLED
-                || state == RunState.STOPPED;
     }
 
     private static String hostName() {
