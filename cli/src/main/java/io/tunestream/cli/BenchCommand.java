@@ -14,6 +14,7 @@ import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.TsvDataset;
 import io.tunestream.worker.model.BertConfig;
+import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.source.ModelCatalog;
 import java.io.PrintWriter;
@@ -85,6 +86,8 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("model", model);
         results.put("threads", Runtime.getRuntime().availableProcessors());
+        results.put("mklShim", MklShim.loaded());
+        err.println(MklShim.describe());
         TrainingBenchmark bench = new TrainingBenchmark(pretrained, 5, repetitions);
         try (NDManager manager = NDManager.newBaseManager()) {
             // one discarded measurement first: the first model built in a process pays for JIT and allocator warm-up

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
@@ -128,6 +129,9 @@ final class TrainCommand implements Callable<Integer> {
         AdapterRegistry registry = AdapterRegistry.standard();
         PrintWriter stdout = spec.commandLine().getOut();
         var err = System.err;
+        if (MklShim.degraded()) {
+            err.println("warning: " + MklShim.describe());
+        }
         err.println("preparing: model, data and tokenization...");
         Experiment experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
         TrainingConfig config = experiment.config();

@@ -59,6 +59,16 @@ class ImageTarTest {
         assertTrue(worker.jarHolds(jars.get(0), name -> name.contains("libtorch")), jars.get(0) + " holds no libtorch");
     }
 
+    /** The worker image preloads the MKL shim, as ./tunestream does, from a file the image holds. */
+    @Test
+    void workerImagePreloadsTheMklShim() {
+        String preload = worker.environment().stream().filter(v -> v.startsWith("LD_PRELOAD=")).findFirst()
+                .map(v -> v.substring("LD_PRELOAD=".length()))
+                .orElseThrow(() -> new AssertionError("the worker image sets no LD_PRELOAD: " + worker.environment()));
+        assertTrue(preload.endsWith("/libtunestream-mkl.so"), "LD_PRELOAD=" + preload);
+        assertTrue(worker.files().containsKey(preload), "the worker image preloads " + preload + ", which it does not hold");
+    }
+
     @Test
     void coordinatorImageCarriesNoLibtorch() {
         for (String path : coordinator.files().keySet()) {

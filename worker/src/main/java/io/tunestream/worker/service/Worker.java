@@ -19,6 +19,7 @@ import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.metrics.KafkaClientMeters;
 import io.tunestream.worker.metrics.RunLabels;
 import io.tunestream.worker.metrics.WorkerMetrics;
+import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.queue.Delivery;
 import io.tunestream.worker.queue.GroupRequestQueue;
@@ -129,6 +130,11 @@ public final class Worker implements Runnable {
             heartbeats.scheduleAtFixedRate(() -> heartbeat(publisher), 0, every, TimeUnit.MILLISECONDS);
             LOG.info("worker {} serving {} ({} mode, group {})", id, config.topics().requests(),
                     config.queueMode().id(), config.groupId());
+            if (MklShim.degraded()) {
+                LOG.warn(MklShim.describe());
+            } else {
+                LOG.info(MklShim.describe());
+            }
             while (!stopping) {
                 Optional<Delivery> delivery = requests.next(config.pollTimeout());
                 if (delivery.isPresent()) {
