@@ -1,14 +1,13 @@
 package io.tunestream.worker.adapter;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.core.Linear;
 import io.tunestream.worker.linalg.ThinSvd;
 import java.util.List;
 
 /**
  * A contiguous block of a frozen layer's SVD, singular directions {@code from..to-1}: U columns (out, n), singular
  * values (n) and V^T rows (n, in), held as constant arrays. The SVD-based adapters read and write the layer through
- * such blocks: {@code project} maps an input onto the block's right singular directions, {@code expand} maps block
+ * such blocks: V^T rows project an input onto the block's right singular directions, U columns map block
  * coordinates back to the output space.
  */
 public record SingularBlock(NDArray u, NDArray values, NDArray vTransposed) {
@@ -18,16 +17,6 @@ public record SingularBlock(NDArray u, NDArray values, NDArray vTransposed) {
                 context.array(svd.uColumns(from, to)),
                 context.array(svd.values(from, to)),
                 context.array(svd.vColumns(from, to).transpose()));
-    }
-
-    /** {@code x V_block}: (..., in) to (..., n). */
-    public NDArray project(NDArray x) {
-        return Linear.linear(x, vTransposed, null).singletonOrThrow();
-    }
-
-    /** {@code z U_block^T}: (..., n) to (..., out). */
-    public NDArray expand(NDArray z) {
-        return Linear.linear(z, u, null).singletonOrThrow();
     }
 
     /** {@code U_block diag(d) V_block^T} for a vector d (n): the dense (out, in) matrix of a change of singular values. */

@@ -52,8 +52,8 @@ public final class EdoraLinear extends AdaptedProjection {
     protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
         NDArray w = value(store, base.weight(), x, training);
         NDArray coreValue = value(store, core, x, training);
-        NDArray low = Linear.linear(Linear.linear(adapterInput(x, training), down, null).singletonOrThrow(), coreValue, null)
-                .singletonOrThrow();
+        // (x A^T) R^T as x (R A)^T: R A is (r, in), so each token costs two thin products, as in LoRA
+        NDArray low = Linear.linear(adapterInput(x, training), coreValue.matMul(down), null).singletonOrThrow();
         NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
                 .add(NdArrays.scale(Linear.linear(low, up, null).singletonOrThrow(), scaling));
         NDArray updated = w.add(weightChange(coreValue));

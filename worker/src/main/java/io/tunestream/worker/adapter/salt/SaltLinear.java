@@ -17,9 +17,9 @@ import java.util.List;
  * SALT on a frozen layer with thin SVD {@code W = U diag(s) V^T}, {@code k = min(out, in)}:
  * {@code W' = U_top diag(relu(a * s_top + c)) V_top^T + U_rest (S_rest + X Y) V_rest^T}.
  *
- * <p>Only the difference to W is computed, in factored form: {@code ((x V_top) * (relu(a s + c) - s)) U_top^T} for
- * the top block and {@code (x (Y V_rest^T)^T) (U_rest X)^T} for the rest, so no dense weight is rebuilt per token
- * (the notebook rebuilt {@code U diag V^T} on every forward). The SALT paper's code applies relu to the whole
+ * <p>Only the difference to W is computed, in factored form: {@code (x V_top) diag(relu(a s + c) - s) U_top^T} for
+ * the top block and {@code (x (Y V_rest^T)^T) (U_rest X)^T} for the rest, both as one rank-2r product, so no dense
+ * weight is rebuilt per token (the notebook rebuilt {@code U diag V^T} on every forward). The SALT paper's code applies relu to the whole
  * adapted block; here it applies to the adapted top singular values, which keeps them non-negative while the
  * rest block stays an unconstrained low-rank update.
  *
@@ -62,14 +62,14 @@ public final class SaltLinear extends AdaptedProjection {
 
     @Override
     protected NDArray forward(ParameterStore store, NDArray input, boolean training) {
-        NDArray in = adapterInput(input, training);
         NDArray change = singularValueChange(value(store, scale, input, training), value(store, shift, input, training));
-        NDArray topDelta = top.expand(top.project(in).mul(change));
-        // rest block: Y V_rest^T is (r, in) and U_rest X is (out, r), both small, so each token costs O(r (in + out))
-        NDArray restIn = value(store, y, input, training).matMul(rest.vTransposed());
-        NDArray restOut = rest.u().matMul(value(store, x, input, training));
-        NDArray restDelta = Linear.linear(Linear.linear(in, restIn, null).singletonOrThrow(), restOut, null).singletonOrThrow();
-        return frozenOutput(store, input, training).add(topDelta).add(restDelta);
+        // both blocks as one rank-2r update, two thin products per token as in LoRA (rebuilding the factors is
+        // O(r (in + out)) per step): down (2r, in) = [V_top^T ; Y V_rest^T], up (out, 2r) = [U_top diag(change), U_rest X]
+        NDArray down = top.vTransposed().concat(value(store, y, input, training).matMul(rest.vTransposed()), 0);
+        NDArray up = top.u().mul(change).concat(rest.u().matMul(value(store, x, input, training)), 1);
+        NDArray delta = Linear.linear(Linear.linear(adapterInput(input, training), down, null).singletonOrThrow(), up, null)
+                .singletonOrThrow();
+        return frozenOutput(store, input, training).add(delta);
     }
 
     @Override

@@ -69,9 +69,11 @@ public final class SaltEdoraLinear extends AdaptedProjection {
         NDArray alphaValue = value(store, alpha, x, training);
         NDArray betaValue = value(store, beta, x, training);
         NDArray coreValue = value(store, core, x, training);
-        NDArray topDelta = top.expand(top.project(in).mul(topChange(alphaValue, betaValue)));
-        NDArray bottomDelta = bottom.expand(Linear.linear(bottom.project(in), coreValue, null).singletonOrThrow());
-        NDArray delta = topDelta.add(bottomDelta);
+        // both blocks as one rank-2r update, two thin products per token as in LoRA:
+        // down (2r, in) = [V_top^T ; R V_bot^T], up (out, 2r) = [U_top diag(s_top alpha + beta), U_bot]
+        NDArray down = top.vTransposed().concat(coreValue.matMul(bottom.vTransposed()), 0);
+        NDArray up = top.u().mul(topChange(alphaValue, betaValue)).concat(bottom.u(), 1);
+        NDArray delta = Linear.linear(Linear.linear(in, down, null).singletonOrThrow(), up, null).singletonOrThrow();
         if (magnitude == null) {
             return frozenOutput(store, x, training).add(delta);
         }
