@@ -42,8 +42,9 @@ public final class TrainingBenchmark {
         try (NDManager manager = parent.newSubManager()) {
             NDArray a = manager.randomNormal(new Shape(1024, 384));
             NDArray b = manager.randomNormal(new Shape(384, 1536));
-            // libtorch runs CPU operations synchronously: the product is complete when matMul returns
-            Timing timing = time(3 * repetitions, () -> {
+            // libtorch runs CPU operations synchronously: the product is complete when matMul returns. One product
+            // takes a few milliseconds, so take many: a handful was seen to halve the median on a noisy machine.
+            Timing timing = time(Math.max(200, 3 * repetitions), () -> {
                 try (NDManager scope = manager.newSubManager()) {
                     scope.tempAttachAll(a, b);
                     a.matMul(b);
