@@ -129,9 +129,7 @@ final class TrainCommand implements Callable<Integer> {
         AdapterRegistry registry = AdapterRegistry.standard();
         PrintWriter stdout = spec.commandLine().getOut();
         var err = System.err;
-        if (MklShim.degraded()) {
-            err.println("warning: " + MklShim.describe());
-        }
+        err.println((MklShim.degraded() ? "warning: " : "engine: ") + MklShim.describe());
         err.println("preparing: model, data and tokenization...");
         Experiment experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
         TrainingConfig config = experiment.config();
