@@ -1,7 +1,9 @@
 package io.tunestream.worker.adapter;
 
 import ai.djl.ndarray.NDArray;
+import io.tunestream.worker.model.GradMode;
 import io.tunestream.worker.model.NdArrays;
+import java.util.function.Supplier;
 
 /**
  * DoRA's magnitude/direction form (DoRA paper sec. 4.1): {@code W' = m * V / ||V||_row} with {@code V = W + dW}.
@@ -14,14 +16,19 @@ public final class WeightDecomposition {
 
     /**
      * The layer output {@code b + (m / ||V||_row) * directional}, where {@code directional = x V^T} (..., out).
+     * V is built and normed with autograd off: the norm is a constant of the backward pass, so recording the
+     * operations that make it would only cost time and memory.
      *
      * @param directional {@code x V^T}, shape (..., out)
      * @param magnitude m, shape (out)
-     * @param updatedWeight V, shape (out, in)
+     * @param updatedWeight makes V, shape (out, in)
      * @param bias b, shape (out)
      */
-    public static NDArray output(NDArray directional, NDArray magnitude, NDArray updatedWeight, NDArray bias) {
-        NDArray norm = NdArrays.rowNorm(updatedWeight).stopGradient().reshape(-1);
+    public static NDArray output(NDArray directional, NDArray magnitude, Supplier<NDArray> updatedWeight, NDArray bias) {
+        NDArray norm;
+        try (GradMode off = GradMode.disabled()) {
+            norm = NdArrays.rowNorm(updatedWeight.get()).reshape(-1);
+        }
         return directional.mul(magnitude.div(norm)).add(bias);
     }
 

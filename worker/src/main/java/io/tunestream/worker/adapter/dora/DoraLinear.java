@@ -40,9 +40,8 @@ public final class DoraLinear extends AdaptedProjection {
         NDArray down = Linear.linear(adapterInput(x, training), aValue, null).singletonOrThrow();
         NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
                 .add(NdArrays.scale(Linear.linear(down, bValue, null).singletonOrThrow(), scaling));
-        NDArray updated = w.add(NdArrays.scale(bValue.matMul(aValue), scaling));
-        return WeightDecomposition.output(
-                directional, value(store, magnitude, x, training), updated, value(store, base.bias(), x, training));
+        return WeightDecomposition.output(directional, value(store, magnitude, x, training),
+                () -> w.add(NdArrays.scale(bValue.matMul(aValue), scaling)), value(store, base.bias(), x, training));
     }
 
     @Override

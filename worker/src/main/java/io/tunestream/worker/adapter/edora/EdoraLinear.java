@@ -56,9 +56,8 @@ public final class EdoraLinear extends AdaptedProjection {
         NDArray low = Linear.linear(adapterInput(x, training), coreValue.matMul(down), null).singletonOrThrow();
         NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
                 .add(NdArrays.scale(Linear.linear(low, up, null).singletonOrThrow(), scaling));
-        NDArray updated = w.add(weightChange(coreValue));
-        return WeightDecomposition.output(
-                directional, value(store, magnitude, x, training), updated, value(store, base.bias(), x, training));
+        return WeightDecomposition.output(directional, value(store, magnitude, x, training),
+                () -> w.add(weightChange(coreValue)), value(store, base.bias(), x, training));
     }
 
     /** (alpha/r) B R A, shape (out, in). */

@@ -79,9 +79,8 @@ public final class SaltEdoraLinear extends AdaptedProjection {
         }
         NDArray w = value(store, base.weight(), x, training);
         NDArray directional = Linear.linear(x, w, null).singletonOrThrow().add(delta);
-        NDArray updated = w.add(weightChange(alphaValue, betaValue, coreValue));
-        return WeightDecomposition.output(
-                directional, value(store, magnitude, x, training), updated, value(store, base.bias(), x, training));
+        return WeightDecomposition.output(directional, value(store, magnitude, x, training),
+                () -> w.add(weightChange(alphaValue, betaValue, coreValue)), value(store, base.bias(), x, training));
     }
 
     /** dW = U_top diag(s_top alpha + beta) V_top^T + U_bot R V_bot^T, shape (out, in). */
