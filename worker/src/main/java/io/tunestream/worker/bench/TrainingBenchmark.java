@@ -121,6 +121,9 @@ public final class TrainingBenchmark {
         long[] marks = new long[2];
         try (AdaptedModel model = AdaptedModel.build(pretrained, method, options, 1, manager);
                 AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
+            // as the trainer does before its first step
+            int[] largest = BatchPlan.largest(train, plan);
+            OptimizerStep.rehearse(model, optimizer, train.tokenIds(largest), train.labels(largest));
             for (int step = 1; step <= secondMark; step++) {
                 runBatch(model, optimizer, train, plan.get((step - 1) % plan.size()));
                 if (step == firstMark) {
@@ -133,13 +136,7 @@ public final class TrainingBenchmark {
     }
 
     private void runBatch(AdaptedModel model, AdamW optimizer, EncodedDataset data, int[] batch) {
-        List<long[]> ids = new ArrayList<>(batch.length);
-        long[] labels = new long[batch.length];
-        for (int i = 0; i < batch.length; i++) {
-            ids.add(data.tokenIds(batch[i]));
-            labels[i] = data.label(batch[i]);
-        }
-        step(model, optimizer, ids, labels);
+        step(model, optimizer, data.tokenIds(batch), data.labels(batch));
     }
 
     private static void step(AdaptedModel model, AdamW optimizer, List<long[]> ids, long[] labels) {

@@ -62,6 +62,24 @@ public final class EncodedDataset {
         return labels[index];
     }
 
+    /** The token ids of the examples a batch names, in its order. */
+    public List<long[]> tokenIds(int[] batch) {
+        List<long[]> ids = new ArrayList<>(batch.length);
+        for (int index : batch) {
+            ids.add(tokenIds.get(index));
+        }
+        return ids;
+    }
+
+    /** The labels of the examples a batch names, in its order. */
+    public long[] labels(int[] batch) {
+        long[] selected = new long[batch.length];
+        for (int i = 0; i < batch.length; i++) {
+            selected[i] = labels[batch[i]];
+        }
+        return selected;
+    }
+
     public int length(int index) {
         return tokenIds.get(index).length;
     }

@@ -84,6 +84,17 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** Sets every gradient to zero without updating anything: after a pass whose gradients must not count. */
+    public void clearGradients() {
+        try (GradMode off = GradMode.disabled()) {
+            for (Parameter parameter : parameters.values()) {
+                try (NDArray gradient = parameter.getArray().getGradient()) {
+                    gradient.subi(gradient);
+                }
+            }
+        }
+    }
+
     /**
      * Scales every gradient so that their global L2 norm is at most {@code maxNorm} (PyTorch's
      * {@code clip_grad_norm_}); returns the norm before clipping. {@code maxNorm = 0} only measures.

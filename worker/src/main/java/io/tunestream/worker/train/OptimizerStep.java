@@ -20,17 +20,32 @@ public record OptimizerStep(double loss, double gradientNorm) {
     public static OptimizerStep run(AdaptedModel model, AdamW optimizer, List<long[]> tokenIds, long[] labels,
             double learningRate, double gradientClip) {
         try (StepScope scope = model.openStep()) {
-            NDList inputs = TokenBatch.of(scope.manager(), tokenIds);
-            NDArray labelArray = scope.manager().create(labels);
-            float loss;
-            try (GradMode recording = GradMode.enabled()) {
-                NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
-                GradMode.backward(value);
-                loss = value.getFloat();
-            }
+            float loss = forwardBackward(model, scope, tokenIds, labels);
             double gradientNorm = optimizer.clipGradients(scope, gradientClip);
             optimizer.step(scope, learningRate);
             return new OptimizerStep(loss, gradientNorm);
+        }
+    }
+
+    /**
+     * A step's forward and backward pass without its update: the gradients are cleared afterwards and no parameter
+     * or optimizer state changes. The trainer rehearses its largest batch this way before the first step.
+     */
+    public static void rehearse(AdaptedModel model, AdamW optimizer, List<long[]> tokenIds, long[] labels) {
+        try (StepScope scope = model.openStep()) {
+            forwardBackward(model, scope, tokenIds, labels);
+        }
+        optimizer.clearGradients();
+    }
+
+    /** Forward in training mode, cross-entropy and backward; returns the loss. */
+    private static float forwardBackward(AdaptedModel model, StepScope scope, List<long[]> tokenIds, long[] labels) {
+        NDList inputs = TokenBatch.of(scope.manager(), tokenIds);
+        NDArray labelArray = scope.manager().create(labels);
+        try (GradMode recording = GradMode.enabled()) {
+            NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
+            GradMode.backward(value);
+            return value.getFloat();
         }
     }
 }

@@ -66,6 +66,9 @@ public final class Trainer {
                     .map(dir -> TrainingCheckpoint.load(dir, model, optimizer))
                     .orElse(TrainingState.initial());
             runDirectory.truncateMetricsAfter(state.step());
+            if (state.step() < totalSteps) {
+                rehearse(optimizer, (int) (state.step() / perEpoch));
+            }
             listener.onStart(state.step(), totalSteps, train.size());
             double stepSeconds = 0;
             long examplesThisAttempt = 0;
@@ -119,22 +122,31 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Before an attempt's first step: a forward and backward pass on the epoch's largest batch and an evaluation of
+     * the longest dev sentences, with nothing updated. The run's largest tensors are allocated at its start, so a
+     * run too big for its memory (a GPU's, or a container's limit) fails in its first seconds rather than at its
+     * first long batch hours in. Dropout masks are reseeded before every step, so this changes no step that
+     * follows (RehearsalTest).
+     */
+    private void rehearse(AdamW optimizer, int epoch) {
+        int[] batch = BatchPlan.largest(train, BatchPlan.training(train, config.batchSize(), config.seed(), epoch));
+        OptimizerStep.rehearse(model, optimizer, train.tokenIds(batch), train.labels(batch));
+        Evaluator.rehearse(model, dev, config.evalBatchSize());
+    }
+
     private StepMetrics step(AdamW optimizer, int[] batch, double learningRate, long step, long totalSteps, int epoch) {
         long started = System.nanoTime();
         // dropout masks as a function of (seed, step): a resumed run draws the same masks
         Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
-        List<long[]> ids = new ArrayList<>(batch.length);
-        long[] labels = new long[batch.length];
+        List<long[]> ids = train.tokenIds(batch);
         long realTokens = 0;
         int longest = 0;
-        for (int i = 0; i < batch.length; i++) {
-            long[] sequence = train.tokenIds(batch[i]);
-            ids.add(sequence);
-            labels[i] = train.label(batch[i]);
+        for (long[] sequence : ids) {
             realTokens += sequence.length;
             longest = Math.max(longest, sequence.length);
         }
-        OptimizerStep result = OptimizerStep.run(model, optimizer, ids, labels, learningRate, config.gradientClip());
+        OptimizerStep result = OptimizerStep.run(model, optimizer, ids, train.labels(batch), learningRate, config.gradientClip());
         double seconds = (System.nanoTime() - started) / 1e9;
         return new StepMetrics(step + 1, totalSteps, epoch, result.loss(), learningRate, result.gradientNorm(),
                 batch.length / seconds, realTokens / seconds, seconds * 1000, batch.length, (long) longest * batch.length);
