@@ -54,7 +54,6 @@ public final class BatchPlan {
         return batches;
     }
 
-    /** Computed tokens (batch rows times the batch's longest sentence) over real tokens, for a list of batches. */
     /** The batch that computes the most tokens once padded (size x longest sentence): the step that needs the most memory. */
     public static int[] largest(EncodedDataset data, List<int[]> batches) {
         return batches.stream().max(Comparator.comparingLong(batch -> paddedTokens(data, batch)))
@@ -65,6 +64,7 @@ public final class BatchPlan {
         return (long) batch.length * Arrays.stream(batch).map(data::length).max().orElse(0);
     }
 
+    /** Computed tokens (batch rows times the batch's longest sentence) over real tokens, for a list of batches. */
     public static double paddingRatio(EncodedDataset data, List<int[]> batches) {
         long computed = 0;
         long real = 0;

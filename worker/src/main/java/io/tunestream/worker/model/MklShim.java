@@ -41,9 +41,14 @@ public final class MklShim {
         }
     }
 
-    /** Whether matrix multiplies run slower than they could: a CPU not known to be Intel's, without the shim. */
+    /**
+     * Whether matrix multiplies run slower than they could: an x86-64 CPU known not to be Intel's, without the
+     * shim. Elsewhere (other architectures, no {@code /proc}) libtorch has no MKL to steer.
+     */
     public static boolean degraded() {
-        return !loaded() && !cpuVendor().orElse("").equals("GenuineIntel");
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
+        return x86 && !loaded() && cpuVendor().filter(vendor -> !vendor.equals("GenuineIntel")).isPresent();
     }
 
     /** One line for logs and the benchmark: what MKL dispatches on here, and how to fix it when degraded. */

@@ -34,8 +34,9 @@ public record OptimizerStep(double loss, double gradientNorm) {
     public static void rehearse(AdaptedModel model, AdamW optimizer, List<long[]> tokenIds, long[] labels) {
         try (StepScope scope = model.openStep()) {
             forwardBackward(model, scope, tokenIds, labels);
+        } finally {
+            optimizer.clearGradients();
         }
-        optimizer.clearGradients();
     }
 
     /** Forward in training mode, cross-entropy and backward; returns the loss. */

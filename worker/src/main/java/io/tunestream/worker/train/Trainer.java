@@ -11,7 +11,6 @@ import io.tunestream.worker.run.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -123,10 +122,10 @@ public final class Trainer {
     }
 
     /**
-     * Before an attempt's first step: a forward and backward pass on the epoch's largest batch and an evaluation of
-     * the longest dev sentences, with nothing updated. The run's largest tensors are allocated at its start, so a
-     * run too big for its memory (a GPU's, or a container's limit) fails in its first seconds rather than at its
-     * first long batch hours in. Dropout masks are reseeded before every step, so this changes no step that
+     * Before an attempt's first step: a forward and backward pass on the largest batch of the epoch it starts in and
+     * an evaluation of the longest dev sentences, with nothing updated. That epoch's largest tensors are allocated
+     * at its start, so a run too big for its memory (a GPU's, or a container's limit) fails in its first seconds
+     * rather than at a long batch hours in (later epochs' batches differ, but come from the same sentences). Dropout masks are reseeded before every step, so this changes no step that
      * follows (RehearsalTest).
      */
     private void rehearse(AdamW optimizer, int epoch) {

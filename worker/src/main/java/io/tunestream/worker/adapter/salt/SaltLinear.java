@@ -64,7 +64,7 @@ public final class SaltLinear extends AdaptedProjection {
     protected NDArray forward(ParameterStore store, NDArray input, boolean training) {
         NDArray change = singularValueChange(value(store, scale, input, training), value(store, shift, input, training));
         // both blocks as one rank-2r update, two thin products per token as in LoRA (rebuilding the factors is
-        // O(r (in + out)) per step): down (2r, in) = [V_top^T ; Y V_rest^T], up (out, 2r) = [U_top diag(change), U_rest X]
+        // O(r k (in + out)) per step, not per token): down (2r, in) = [V_top^T ; Y V_rest^T], up (out, 2r) = [U_top diag(change), U_rest X]
         NDArray down = top.vTransposed().concat(value(store, y, input, training).matMul(rest.vTransposed()), 0);
         NDArray up = top.u().mul(change).concat(rest.u().matMul(value(store, x, input, training)), 1);
         NDArray delta = Linear.linear(Linear.linear(adapterInput(input, training), down, null).singletonOrThrow(), up, null)
