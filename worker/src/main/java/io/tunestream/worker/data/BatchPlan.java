@@ -69,12 +69,10 @@ public final class BatchPlan {
         long computed = 0;
         long real = 0;
         for (int[] batch : batches) {
-            int longest = 0;
+            computed += paddedTokens(data, batch);
             for (int index : batch) {
-                longest = Math.max(longest, data.length(index));
                 real += data.length(index);
             }
-            computed += (long) longest * batch.length;
         }
         return real == 0 ? 1 : (double) computed / real;
     }

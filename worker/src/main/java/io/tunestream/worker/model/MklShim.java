@@ -19,10 +19,23 @@ public final class MklShim {
     /** The file name that {@code LD_PRELOAD} names and {@code /proc/self/maps} lists. */
     public static final String LIBRARY = "libtunestream-mkl.so";
 
+    // both fixed for the life of the process (a library can only be preloaded at its start): read once
+    private static final boolean LOADED = readLoaded();
+    private static final Optional<String> VENDOR = readCpuVendor();
+
     private MklShim() {}
 
     /** Whether the shim is mapped into this process. */
     public static boolean loaded() {
+        return LOADED;
+    }
+
+    /** The CPU's vendor as {@code /proc/cpuinfo} names it ({@code GenuineIntel}, {@code AuthenticAMD}), if known. */
+    public static Optional<String> cpuVendor() {
+        return VENDOR;
+    }
+
+    private static boolean readLoaded() {
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
             return maps.anyMatch(line -> line.endsWith("/" + LIBRARY));
         } catch (IOException | UncheckedIOException e) {
@@ -30,8 +43,7 @@ public final class MklShim {
         }
     }
 
-    /** The CPU's vendor as {@code /proc/cpuinfo} names it ({@code GenuineIntel}, {@code AuthenticAMD}), if known. */
-    public static Optional<String> cpuVendor() {
+    private static Optional<String> readCpuVendor() {
         try (Stream<String> cpuinfo = Files.lines(Path.of("/proc/cpuinfo"))) {
             return cpuinfo.filter(line -> line.startsWith("vendor_id"))
                     .map(line -> line.substring(line.indexOf(':') + 1).trim())
