@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
+import io.tunestream.worker.model.InvertedDropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.tunestream.worker.model.DenseLinear;
@@ -52,7 +52,7 @@ public abstract class AdaptedProjection extends ModelBlock implements Projection
 
     /** The input of the adapter path: dropout applies there only, not to the frozen layer (as PEFT does). */
     protected final NDArray adapterInput(NDArray x, boolean training) {
-        return dropout > 0 && training ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+        return InvertedDropout.apply(x, dropout, training);
     }
 
     /** {@code x W^T + b} of the frozen pretrained layer. */

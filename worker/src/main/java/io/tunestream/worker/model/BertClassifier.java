@@ -3,7 +3,6 @@ package io.tunestream.worker.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.BlockList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -63,7 +62,7 @@ public final class BertClassifier extends ModelBlock {
         NDArray hidden = encoder.forward(store, inputs, training).singletonOrThrow();
         NDArray cls = hidden.get(":, 0, :");
         NDArray pooled = apply(pooler, store, cls, training).tanh();
-        NDArray dropped = Dropout.dropout(pooled, dropout, training).singletonOrThrow();
+        NDArray dropped = InvertedDropout.apply(pooled, dropout, training);
         return new NDList(apply(classifier, store, dropped, training));
     }
 

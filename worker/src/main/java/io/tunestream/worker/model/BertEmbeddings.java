@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.BlockList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -49,6 +48,6 @@ public final class BertEmbeddings extends ModelBlock {
                         .add(apply(positions, store, positionIds, training))
                         .add(apply(tokenTypes, store, typeIds, training));
         NDArray normalised = apply(layerNorm, store, summed, training);
-        return Dropout.dropout(normalised, dropout, training);
+        return new NDList(InvertedDropout.apply(normalised, dropout, training));
     }
 }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.BlockList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -97,7 +96,7 @@ public final class BertLayer extends ModelBlock {
         }
 
         NDArray residual(ParameterStore store, NDArray x, NDArray residual, boolean training) {
-            NDArray projected = Dropout.dropout(apply(dense, store, x, training), dropout, training).singletonOrThrow();
+            NDArray projected = InvertedDropout.apply(apply(dense, store, x, training), dropout, training);
             return apply(layerNorm, store, projected.add(residual), training);
         }
 

@@ -3,7 +3,6 @@ package io.tunestream.worker.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.BlockList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -50,7 +49,7 @@ public final class BertSelfAttention extends ModelBlock {
         NDArray k = splitHeads(apply(key, store, hidden, training), batch, length);
         NDArray v = splitHeads(apply(value, store, hidden, training), batch, length);
         NDArray scores = NdArrays.scale(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headSize)).add(additiveMask);
-        NDArray probabilities = Dropout.dropout(scores.softmax(-1), dropout, training).singletonOrThrow();
+        NDArray probabilities = InvertedDropout.apply(scores.softmax(-1), dropout, training);
         NDArray context = probabilities.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headSize);
         return new NDList(context);
     }
