@@ -21,8 +21,7 @@ public record OptimizerStep(double loss, double gradientNorm) {
             double learningRate, double gradientClip) {
         try (StepScope scope = model.openStep()) {
             float loss = forwardBackward(model, scope, tokenIds, labels);
-            double gradientNorm = optimizer.clipGradients(scope, gradientClip);
-            optimizer.step(scope, learningRate);
+            double gradientNorm = optimizer.step(learningRate, gradientClip);
             return new OptimizerStep(loss, gradientNorm);
         }
     }
