@@ -102,18 +102,27 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** The global L2 norm of the accumulated gradients, summed in double precision. */
+    /** The global L2 norm of the accumulated gradients: summed in the engine, read back once. */
     private double gradientNorm() {
-        double squares = 0;
+        NDArray squares = null;
         try (GradMode off = GradMode.disabled()) {
             for (Parameter parameter : parameters.values()) {
-                try (NDArray gradient = parameter.getArray().getGradient(); NDArray norm = gradient.norm()) {
-                    double value = norm.getFloat();
-                    squares += value * value;
+                try (NDArray gradient = parameter.getArray().getGradient();
+                        NDArray squared = gradient.square();
+                        NDArray sum = squared.sum()) {
+                    if (squares == null) {
+                        squares = sum.duplicate();
+                    } else {
+                        squares.addi(sum);
+                    }
                 }
             }
+            return squares == null ? 0 : Math.sqrt(squares.getFloat());
+        } finally {
+            if (squares != null) {
+                squares.close();
+            }
         }
-        return Math.sqrt(squares);
     }
 
     /** The moment estimates by {@code m.NAME} and {@code v.NAME}, for a checkpoint. */
