@@ -58,10 +58,6 @@ public final class EncodedDataset {
         return tokenIds.get(index);
     }
 
-    public int label(int index) {
-        return labels[index];
-    }
-
     /** The token ids of the examples a batch names, in its order. */
     public List<long[]> tokenIds(int[] batch) {
         List<long[]> ids = new ArrayList<>(batch.length);

@@ -125,8 +125,8 @@ public final class Trainer {
      * Before an attempt's first step: a forward and backward pass on the largest batch of the epoch it starts in and
      * an evaluation of the longest dev sentences, with nothing updated. That epoch's largest tensors are allocated
      * at its start, so a run too big for its memory (a GPU's, or a container's limit) fails in its first seconds
-     * rather than at a long batch hours in (later epochs' batches differ, but come from the same sentences). Dropout masks are reseeded before every step, so this changes no step that
-     * follows (RehearsalTest).
+     * rather than at a long batch hours in (later epochs' batches differ, but come from the same sentences).
+     * Dropout masks are reseeded before every step, so this changes no step that follows (RehearsalTest).
      */
     private void rehearse(AdamW optimizer, int epoch) {
         int[] batch = BatchPlan.largest(train, BatchPlan.training(train, config.batchSize(), config.seed(), epoch));
