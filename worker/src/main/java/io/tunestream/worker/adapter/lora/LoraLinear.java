@@ -30,8 +30,10 @@ public final class LoraLinear extends AdaptedProjection {
     @Override
     protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
         NDArray down = Linear.linear(adapterInput(x, training), value(store, a, x, training), null).singletonOrThrow();
-        NDArray up = Linear.linear(down, value(store, b, x, training), null).singletonOrThrow();
-        return frozenOutput(store, x, training).add(NdArrays.scale(up, scaling));
+        // scaled at rank r rather than at the output width: one pass over (..., r) instead of (..., out), forward
+        // and backward
+        NDArray up = Linear.linear(NdArrays.scale(down, scaling), value(store, b, x, training), null).singletonOrThrow();
+        return frozenOutput(store, x, training).add(up);
     }
 
     @Override
