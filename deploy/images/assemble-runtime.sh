@@ -4,7 +4,8 @@
 #   - a Java 17 runtime made with jlink from the build's own JDK, at /opt/java/openjdk (where
 #     eclipse-temurin images keep theirs, so the images' entry point is the same on either base);
 #   - the C libraries that the JVM, libtorch and the tokenizers library link against, unpacked from Debian's
-#     packages (libc6, libgcc-s1, libstdc++6, zlib1g) with `apt-get download`;
+#     packages (libc6, libgcc-s1, libstdc++6, zlib1g) with `apt-get download`, and gperftools' tcmalloc
+#     (libtcmalloc-minimal4), which the worker image preloads as ./tunestream does;
 #   - /etc/passwd, /etc/group, /root and /tmp, so that the JVM finds a home directory (DJL unpacks its native
 #     libraries under ~/.djl.ai) and a temporary directory.
 # Usage: assemble-runtime.sh OUTPUT_DIR DEB_CACHE_DIR [JDK_HOME]   (JDK_HOME: the build's JDK by default)
@@ -18,7 +19,7 @@ java_home="${3:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
 # for by name: the metrics endpoints (jdk.httpserver), Kafka and Avro (jdk.unsupported), elliptic-curve TLS,
 # JMX and Kerberos for Kafka clients.
 modules=java.se,jdk.httpserver,jdk.unsupported,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.security.auth,jdk.security.jgss,jdk.zipfs
-packages=(libc6 libgcc-s1 libstdc++6 zlib1g)
+packages=(libc6 libgcc-s1 libstdc++6 zlib1g libtcmalloc-minimal4)
 
 # Assembled once per build directory: again only when this script changes or after `mvn clean`.
 stamp="$out.stamp"

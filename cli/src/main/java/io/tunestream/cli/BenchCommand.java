@@ -15,6 +15,7 @@ import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.TsvDataset;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.MklShim;
+import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.source.ModelCatalog;
 import java.io.PrintWriter;
@@ -88,6 +89,8 @@ final class BenchCommand implements Callable<Integer> {
         results.put("threads", Runtime.getRuntime().availableProcessors());
         results.put("mklShim", MklShim.loaded());
         err.println(MklShim.describe());
+        results.put("allocator", NativeAllocator.name());
+        err.println(NativeAllocator.describe());
         TrainingBenchmark bench = new TrainingBenchmark(pretrained, 5, repetitions);
         try (NDManager manager = NDManager.newBaseManager()) {
             // one discarded measurement first: the first model built in a process pays for JIT and allocator warm-up

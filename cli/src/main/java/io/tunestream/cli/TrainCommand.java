@@ -11,6 +11,7 @@ import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.model.MklShim;
+import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
@@ -130,6 +131,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         var err = System.err;
         err.println((MklShim.degraded() ? "warning: " : "engine: ") + MklShim.describe());
+        err.println("engine: " + NativeAllocator.describe());
         err.println("preparing: model, data and tokenization...");
         Experiment experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
         TrainingConfig config = experiment.config();

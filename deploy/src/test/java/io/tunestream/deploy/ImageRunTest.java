@@ -54,6 +54,8 @@ class ImageRunTest {
         // the image's java runs with the MKL shim it carries (the host's unshare, mount and chroot, which get the
         // image's environment too, cannot find it at the image's path and say so: that is not the image's doing)
         assertTrue(result.output().contains("libtunestream-mkl.so preloaded"), result.output());
+        // and tcmalloc from its bundled runtime
+        assertTrue(result.output().contains("allocator: tcmalloc"), result.output());
         JsonNode summary = JSON.readTree(image.root().resolve("tmp/summary.json").toFile());
         assertEquals(2, summary.path("steps").asInt(), summary.toString());
         assertTrue(summary.path("adapterParameters").asLong() > 0, summary.toString());

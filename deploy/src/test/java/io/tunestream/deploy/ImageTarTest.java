@@ -61,12 +61,16 @@ class ImageTarTest {
 
     /** The worker image preloads the MKL shim, as ./tunestream does, from a file the image holds. */
     @Test
-    void workerImagePreloadsTheMklShim() {
+    void workerImagePreloadsTheMklShimAndTcmalloc() {
         String preload = worker.environment().stream().filter(v -> v.startsWith("LD_PRELOAD=")).findFirst()
                 .map(v -> v.substring("LD_PRELOAD=".length()))
                 .orElseThrow(() -> new AssertionError("the worker image sets no LD_PRELOAD: " + worker.environment()));
-        assertTrue(preload.endsWith("/libtunestream-mkl.so"), "LD_PRELOAD=" + preload);
-        assertTrue(worker.files().containsKey(preload), "the worker image preloads " + preload + ", which it does not hold");
+        List<String> libraries = List.of(preload.split(":"));
+        assertTrue(libraries.stream().anyMatch(library -> library.endsWith("/libtunestream-mkl.so")), "LD_PRELOAD=" + preload);
+        assertTrue(libraries.stream().anyMatch(library -> library.endsWith("/libtcmalloc_minimal.so.4")), "LD_PRELOAD=" + preload);
+        for (String library : libraries) {
+            assertTrue(worker.files().containsKey(library), "the worker image preloads " + library + ", which it does not hold");
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import io.tunestream.worker.metrics.KafkaClientMeters;
 import io.tunestream.worker.metrics.RunLabels;
 import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.model.MklShim;
+import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.queue.Delivery;
 import io.tunestream.worker.queue.GroupRequestQueue;
@@ -135,6 +136,7 @@ public final class Worker implements Runnable {
             } else {
                 LOG.info(MklShim.describe());
             }
+            LOG.info(NativeAllocator.describe());
             while (!stopping) {
                 Optional<Delivery> delivery = requests.next(config.pollTimeout());
                 if (delivery.isPresent()) {
