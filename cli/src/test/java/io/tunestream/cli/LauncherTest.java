@@ -1,0 +1,113 @@
+package io.tunestream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code ./tunestream} hands the JVM: the heap start for training processes, the preloaded allocator, the
+ * offline flag, and one clear message for a bad {@code TUNESTREAM_ALLOCATOR}. The launcher runs from a copy in a
+ * directory with a built jar in place (so it builds nothing) and a {@code java} on the PATH that prints what it got.
+ */
+class LauncherTest {
+
+    @TempDir
+    Path root;
+
+    @BeforeEach
+    void copyTheLauncher() throws IOException {
+        Path launcher = root.resolve("tunestream");
+        Files.copy(Path.of("..", "tunestream"), launcher);
+        launcher.toFile().setExecutable(true);
+        Files.createDirectories(root.resolve("cli/target"));
+        Files.writeString(root.resolve("cli/target/tunestream-cli.jar"), "");
+        Files.writeString(root.resolve("cli/target/classpath.txt"), "deps.jar");
+        Path bin = Files.createDirectories(root.resolve("bin"));
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/usr/bin/env bash\necho \"ARGS $*\"\necho \"LD_PRELOAD=${LD_PRELOAD:-}\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @Test
+    void trainingCommandsStartWithATouchedHeapAndOthersDoNot() throws Exception {
+        for (String command : List.of("train", "bench", "worker")) {
+            Result result = launch(Map.of(), command, "--help");
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.args().contains("-Xms1g -XX:+AlwaysPreTouch"), command + ": " + result.output());
+            assertTrue(result.args().contains("-Dai.djl.offline=true"), result.output());
+            assertTrue(result.args().endsWith("io.tunestream.cli.Tunestream " + command + " --help"), result.output());
+        }
+        for (String command : List.of("status", "coordinator", "demo")) {
+            Result result = launch(Map.of(), command);
+            assertFalse(result.args().contains("-Xms1g"), command + ": " + result.output());
+        }
+    }
+
+    @Test
+    void aHeapGivenInTheOptionsReplacesTheStart() throws Exception {
+        Result result = launch(Map.of("TUNESTREAM_JAVA_OPTS", "-Xmx3g"), "train");
+        assertFalse(result.args().contains("-Xms1g"), result.output());
+        assertTrue(result.args().contains("-Xmx3g"), result.output());
+    }
+
+    @Test
+    void tcmallocIsPreloadedWhereInstalledAndLeftOutOnRequest() throws Exception {
+        boolean installed = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"));
+        Result preloaded = launch(Map.of(), "train");
+        assertEquals(installed, preloaded.preload().contains("libtcmalloc_minimal.so.4"), preloaded.output());
+        Result glibc = launch(Map.of("TUNESTREAM_ALLOCATOR", "glibc"), "train");
+        assertEquals(0, glibc.exitCode(), glibc.output());
+        assertFalse(glibc.preload().contains("tcmalloc"), glibc.output());
+    }
+
+    @Test
+    void anUnknownAllocatorIsRefusedWithTheValidOnes() throws Exception {
+        Result result = launch(Map.of("TUNESTREAM_ALLOCATOR", "jemalloc"), "train");
+        assertEquals(2, result.exitCode(), result.output());
+        assertTrue(result.output().contains("TUNESTREAM_ALLOCATOR='jemalloc'"), result.output());
+        assertTrue(result.output().contains("valid: tcmalloc"), result.output());
+        assertFalse(result.output().contains("ARGS"), "the JVM must not start: " + result.output());
+    }
+
+    private Result launch(Map<String, String> environment, String... arguments) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder();
+        builder.command().add("bash");
+        builder.command().add(root.resolve("tunestream").toString());
+        builder.command().addAll(List.of(arguments));
+        builder.environment().remove("TUNESTREAM_JAVA_OPTS");
+        builder.environment().remove("TUNESTREAM_ALLOCATOR");
+        builder.environment().remove("LD_PRELOAD");
+        builder.environment().put("PATH", root.resolve("bin") + ":" + System.getenv("PATH"));
+        builder.environment().putAll(environment);
+        Process process = builder.redirectErrorStream(true).start();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the launcher did not finish in 30 s");
+        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private record Result(int exitCode, String output) {
+
+        String args() {
+            return line("ARGS ");
+        }
+
+        String preload() {
+            return line("LD_PRELOAD=");
+        }
+
+        private String line(String prefix) {
+            return output.lines().filter(line -> line.startsWith(prefix)).findFirst().orElse("");
+        }
+    }
+}
