@@ -5,7 +5,8 @@
 #     eclipse-temurin images keep theirs, so the images' entry point is the same on either base);
 #   - the C libraries that the JVM, libtorch and the tokenizers library link against, unpacked from Debian's
 #     packages (libc6, libgcc-s1, libstdc++6, zlib1g) with `apt-get download`, and gperftools' tcmalloc
-#     (libtcmalloc-minimal4), which the worker image preloads as ./tunestream does;
+#     (libtcmalloc-minimal4, or libtcmalloc-minimal4t64 from Debian 13), which the worker image preloads as
+#     ./tunestream does;
 #   - /etc/passwd, /etc/group, /root and /tmp, so that the JVM finds a home directory (DJL unpacks its native
 #     libraries under ~/.djl.ai) and a temporary directory.
 # Usage: assemble-runtime.sh OUTPUT_DIR DEB_CACHE_DIR [JDK_HOME]   (JDK_HOME: the build's JDK by default)
@@ -19,7 +20,12 @@ java_home="${3:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
 # for by name: the metrics endpoints (jdk.httpserver), Kafka and Avro (jdk.unsupported), elliptic-curve TLS,
 # JMX and Kerberos for Kafka clients.
 modules=java.se,jdk.httpserver,jdk.unsupported,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.security.auth,jdk.security.jgss,jdk.zipfs
-packages=(libc6 libgcc-s1 libstdc++6 zlib1g libtcmalloc-minimal4)
+# Debian 13 renamed tcmalloc's package in its 64-bit time_t transition
+tcmalloc_package=libtcmalloc-minimal4
+if apt-cache show libtcmalloc-minimal4t64 >/dev/null 2>&1; then
+  tcmalloc_package=libtcmalloc-minimal4t64
+fi
+packages=(libc6 libgcc-s1 libstdc++6 zlib1g "$tcmalloc_package")
 
 # Assembled once per build directory: again only when this script changes or after `mvn clean`.
 stamp="$out.stamp"

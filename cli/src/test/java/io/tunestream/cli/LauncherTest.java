@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What {@code ./tunestream} hands the JVM: the heap start for training processes, the preloaded allocator, the
  * offline flag, and one clear message for a bad {@code TUNESTREAM_ALLOCATOR}. The launcher runs from a copy in a
- * directory with a built jar in place (so it builds nothing) and a {@code java} on the PATH that prints what it got.
+ * directory with a built jar in place (so it builds nothing) and a {@code java} on the PATH that prints what it got;
+ * some tests put a stand-in {@code ldconfig} before the system's.
  */
 class LauncherTest {
 
@@ -51,6 +52,8 @@ class LauncherTest {
         }
         for (String command : List.of("status", "coordinator", "demo")) {
             Result result = launch(Map.of(), command);
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.args().endsWith("io.tunestream.cli.Tunestream " + command), result.output());
             assertFalse(result.args().contains("-Xms1g"), command + ": " + result.output());
         }
     }
@@ -60,16 +63,44 @@ class LauncherTest {
         Result result = launch(Map.of("TUNESTREAM_JAVA_OPTS", "-Xmx3g"), "train");
         assertFalse(result.args().contains("-Xms1g"), result.output());
         assertTrue(result.args().contains("-Xmx3g"), result.output());
+        // the JVM reads these too, and -Xms1g with a smaller -Xmx there would stop it from starting
+        for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            Result other = launch(Map.of(variable, "-XX:MaxHeapSize=512m"), "train");
+            assertEquals(0, other.exitCode(), other.output());
+            assertFalse(other.args().contains("-Xms1g"), variable + ": " + other.output());
+        }
     }
 
     @Test
-    void tcmallocIsPreloadedWhereInstalledAndLeftOutOnRequest() throws Exception {
-        boolean installed = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"));
+    void tcmallocFromTheLibraryCacheIsPreloadedUnlessLeftOut() throws Exception {
+        // a cache listing past a pipe's 64 KiB, with tcmalloc early in it: the lookup must read to the end
+        Path library = fakeLibrary();
+        installFakeLdconfig("echo \"3001 libs found in cache\"\n"
+                + "echo \"\tlibtcmalloc_minimal.so.4 (libc6,x86-64) => " + library + "\"\n"
+                + "for i in $(seq 1 3000); do echo \"\tlibfiller$i.so.1 (libc6,x86-64) => /usr/lib/libfiller$i.so.1\"; done\n");
         Result preloaded = launch(Map.of(), "train");
-        assertEquals(installed, preloaded.preload().contains("libtcmalloc_minimal.so.4"), preloaded.output());
+        assertEquals(0, preloaded.exitCode(), preloaded.output());
+        assertTrue(preloaded.preload().contains(library.toString()), preloaded.output());
         Result glibc = launch(Map.of("TUNESTREAM_ALLOCATOR", "glibc"), "train");
         assertEquals(0, glibc.exitCode(), glibc.output());
         assertFalse(glibc.preload().contains("tcmalloc"), glibc.output());
+        // an allocator the user preloads already is left alone
+        Result jemalloc = launch(Map.of("LD_PRELOAD", "/usr/lib/libjemalloc.so.2"), "train");
+        assertFalse(jemalloc.preload().contains("tcmalloc"), jemalloc.output());
+    }
+
+    @Test
+    void withoutTcmallocTheJvmStartsAndAnExplicitRequestSaysSo() throws Exception {
+        installFakeLdconfig("exit 1\n");
+        Result quiet = launch(Map.of(), "train");
+        assertEquals(0, quiet.exitCode(), quiet.output());
+        assertTrue(quiet.args().contains("io.tunestream.cli.Tunestream train"), quiet.output());
+        assertFalse(quiet.preload().contains("tcmalloc"), quiet.output());
+        assertFalse(quiet.output().contains("not installed"), quiet.output());
+        Result asked = launch(Map.of("TUNESTREAM_ALLOCATOR", "tcmalloc"), "train");
+        assertEquals(0, asked.exitCode(), asked.output());
+        assertTrue(asked.output().contains("TUNESTREAM_ALLOCATOR=tcmalloc, but libtcmalloc_minimal.so.4 is not installed"),
+                asked.output());
     }
 
     @Test
@@ -81,6 +112,18 @@ class LauncherTest {
         assertFalse(result.output().contains("ARGS"), "the JVM must not start: " + result.output());
     }
 
+    private Path fakeLibrary() throws IOException {
+        Path library = Files.createDirectories(root.resolve("lib")).resolve("libtcmalloc_minimal.so.4");
+        Files.writeString(library, "");
+        return library;
+    }
+
+    private void installFakeLdconfig(String body) throws IOException {
+        Path ldconfig = root.resolve("bin/ldconfig");
+        Files.writeString(ldconfig, "#!/usr/bin/env bash\n" + body);
+        Files.setPosixFilePermissions(ldconfig, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     private Result launch(Map<String, String> environment, String... arguments) throws Exception {
         ProcessBuilder builder = new ProcessBuilder();
         builder.command().add("bash");
@@ -89,6 +132,8 @@ class LauncherTest {
         builder.environment().remove("TUNESTREAM_JAVA_OPTS");
         builder.environment().remove("TUNESTREAM_ALLOCATOR");
         builder.environment().remove("LD_PRELOAD");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("JDK_JAVA_OPTIONS");
         builder.environment().put("PATH", root.resolve("bin") + ":" + System.getenv("PATH"));
         builder.environment().putAll(environment);
         Process process = builder.redirectErrorStream(true).start();

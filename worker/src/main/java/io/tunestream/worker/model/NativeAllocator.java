@@ -10,7 +10,7 @@ import java.util.stream.Stream;
  * Which C allocator serves libtorch's tensors in this process. {@code ./tunestream}, the tests and the worker image
  * preload gperftools' tcmalloc where it is installed: with glibc's allocator a training process's RSS grew by
  * about 10% over its first few hundred steps (its arena fragments as real batches of varying length come and go)
- * and stood about 300 MiB higher; with tcmalloc it grew by 4%, at the same speed (docs/performance.md, Memory).
+ * and stood 160-320 MiB higher; with tcmalloc it grew by 4%, at the same speed (docs/performance.md, Memory).
  * A library can only be preloaded when the process starts, so this class reports.
  */
 public final class NativeAllocator {
@@ -32,7 +32,9 @@ public final class NativeAllocator {
         return switch (NAME) {
             case "tcmalloc" -> "allocator: tcmalloc (" + TCMALLOC + " preloaded)";
             case "jemalloc" -> "allocator: jemalloc (preloaded)";
-            default -> "allocator: glibc malloc (tcmalloc is not preloaded: install gperftools' " + TCMALLOC
+            default -> "glibc".equals(System.getenv("TUNESTREAM_ALLOCATOR"))
+                    ? "allocator: glibc malloc (TUNESTREAM_ALLOCATOR=glibc)"
+                    : "allocator: glibc malloc (tcmalloc is not preloaded: install gperftools' " + TCMALLOC
                     + ", Debian's libtcmalloc-minimal4, and start through ./tunestream for lower, flatter memory;"
                     + " docs/performance.md)";
         };
