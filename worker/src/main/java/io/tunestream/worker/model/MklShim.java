@@ -36,11 +36,7 @@ public final class MklShim {
     }
 
     private static boolean readLoaded() {
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            return maps.anyMatch(line -> line.endsWith("/" + LIBRARY));
-        } catch (IOException | UncheckedIOException e) {
-            return false;
-        }
+        return ProcessMaps.lines().stream().anyMatch(line -> line.endsWith("/" + LIBRARY));
     }
 
     private static Optional<String> readCpuVendor() {

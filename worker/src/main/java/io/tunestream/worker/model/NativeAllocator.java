@@ -1,11 +1,5 @@
 package io.tunestream.worker.model;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
-
 /**
  * Which C allocator serves libtorch's tensors in this process. {@code ./tunestream}, the tests and the worker image
  * preload gperftools' tcmalloc where it is installed: with glibc's allocator a training process's RSS grew by
@@ -41,11 +35,11 @@ public final class NativeAllocator {
     }
 
     private static String readName() {
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            return maps.map(NativeAllocator::allocatorOf).filter(name -> !name.isEmpty()).findFirst().orElse("glibc");
-        } catch (IOException | UncheckedIOException e) {
-            return "glibc";
-        }
+        return ProcessMaps.lines().stream()
+                .map(NativeAllocator::allocatorOf)
+                .filter(name -> !name.isEmpty())
+                .findFirst()
+                .orElse("glibc");
     }
 
     /** The allocator a {@code /proc/self/maps} line maps, or empty. */
