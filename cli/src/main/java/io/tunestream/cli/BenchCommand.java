@@ -21,6 +21,7 @@ import io.tunestream.worker.model.source.ModelCatalog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +35,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream bench}: the worker's training speed, measured in one process as ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure, in one run: the libtorch matrix-multiply rate; each method's training-step time and",
+        description = {"Measure, in one run: the libtorch matrix-multiply rate (before and after each method's step); each method's training-step time and",
             "achieved GFLOP/s at batch 16 x length 64 without dropout (as the PyTorch reference in shared/bench), and",
             "samples/s on real SST-2 batches with the training recipe's dropout; the padding ratio of an epoch;",
             "evaluation throughput with merged vs unmerged adapters; process RSS at two step counts."})
@@ -71,6 +72,12 @@ final class BenchCommand implements Callable<Integer> {
         if (rssSteps.size() != 2 || rssSteps.get(0) < 1 || rssSteps.get(1) <= rssSteps.get(0)) {
             throw new IllegalArgumentException("--rss-steps needs two increasing step counts, got " + rssSteps);
         }
+        if (repetitions < 1) {
+            throw new IllegalArgumentException("--repetitions must be at least 1, got " + repetitions);
+        }
+        if (realSteps < 1) {
+            throw new IllegalArgumentException("--real-steps must be at least 1, got " + realSteps);
+        }
         AdapterRegistry registry = AdapterRegistry.standard();
         List<AdapterMethod> timed = methods.stream().map(registry::get).toList();
         ModelCatalog models = new ModelCatalog();
@@ -95,13 +102,19 @@ final class BenchCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             // one discarded measurement first: the first model built in a process pays for JIT and allocator warm-up
             bench.fixedShapeStep(registry.get("lora"), AdapterOptions.defaults(), 16, 64, manager);
-            double matmul = bench.matmulGflops(manager);
-            results.put("matmulGflops", matmul);
-            err.printf(Locale.ROOT, "matmul (1024x384 @ 384x1536): %.1f GFLOP/s%n", matmul);
+            // The multiply rate is measured right before and right after each method's step, and the step's share
+            // is taken against their mean: on a shared machine the rate drifts by a quarter within minutes, and one
+            // measurement at the start made the share of a method timed later swing with it.
+            List<Double> rates = new ArrayList<>();
             List<Map<String, Object>> rows = new ArrayList<>();
             for (AdapterMethod method : timed) {
                 AdapterOptions options = AdapterOptions.defaults().withDropout(method.defaultDropout());
+                double rateBefore = bench.matmulGflops(manager);
                 TrainingBenchmark.Timing timing = bench.fixedShapeStep(method, options, 16, 64, manager);
+                double rateAfter = bench.matmulGflops(manager);
+                rates.add(rateBefore);
+                rates.add(rateAfter);
+                double rate = (rateBefore + rateAfter) / 2;
                 double gflops = FlopCount.trainingStep(config, 16, 64, method) / (timing.medianMillis() * 1e6);
                 double real = bench.realBatchSamplesPerSecond(method, options, train, 32, realSteps, manager);
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -110,17 +123,24 @@ final class BenchCommand implements Callable<Integer> {
                 row.put("stepMillisP10", timing.p10Millis());
                 row.put("stepMillisP90", timing.p90Millis());
                 row.put("achievedGflops", gflops);
-                row.put("shareOfMatmulRate", gflops / matmul);
+                row.put("matmulGflopsAround", List.of(rateBefore, rateAfter));
+                row.put("shareOfMatmulRate", gflops / rate);
                 row.put("realBatchSamplesPerSecond", real);
                 rows.add(row);
-                err.printf(Locale.ROOT, "%-10s step %.0f ms (p10 %.0f, p90 %.0f), %.1f GFLOP/s = %.0f%% of matmul; real SST-2 batches %.0f samples/s%n",
-                        method.id(), timing.medianMillis(), timing.p10Millis(), timing.p90Millis(), gflops, 100 * gflops / matmul, real);
+                err.printf(Locale.ROOT, "%-10s step %.0f ms (p10 %.0f, p90 %.0f), %.1f GFLOP/s = %.0f%% of the matmul rate around it"
+                                + " (%.0f, %.0f GFLOP/s); real SST-2 batches %.0f samples/s%n",
+                        method.id(), timing.medianMillis(), timing.p10Millis(), timing.p90Millis(), gflops, 100 * gflops / rate,
+                        rateBefore, rateAfter, real);
             }
+            double matmul = median(rates);
+            results.put("matmulGflops", matmul);
+            results.put("matmulGflopsRange", List.of(Collections.min(rates), Collections.max(rates)));
+            err.printf(Locale.ROOT, "matmul (1024x384 @ 384x1536): median %.1f GFLOP/s over %d measurements (%.1f to %.1f)%n",
+                    matmul, rates.size(), Collections.min(rates), Collections.max(rates));
             results.put("steps", rows);
-            double lora = rows.stream().filter(r -> r.get("method").equals("lora")).mapToDouble(r -> (double) r.get("stepMillis")).findFirst().orElse(Double.NaN);
-            for (Map<String, Object> row : rows) {
-                row.put("stepTimeVersusLora", (double) row.get("stepMillis") / lora);
-            }
+            // the yardstick for adapters: their step against lora's at the same rank and targets
+            rows.stream().filter(r -> r.get("method").equals("lora")).mapToDouble(r -> (double) r.get("stepMillis")).findFirst()
+                    .ifPresent(lora -> rows.forEach(row -> row.put("stepTimeVersusLora", (double) row.get("stepMillis") / lora)));
             double padding = BatchPlan.paddingRatio(train, BatchPlan.training(train, 32, 42, 0));
             results.put("paddingRatio", padding);
             err.printf(Locale.ROOT, "padding ratio over an epoch (batch 32): %.3f computed/real tokens%n", padding);
@@ -145,5 +165,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }
