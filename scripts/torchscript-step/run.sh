@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# docs/performance.md, "A compiled graph": trains the same LoRA encoder eagerly and as a TorchScript graph, first in
-# Debian's PyTorch, then in the worker's libtorch through DJL. Needs `apt-get install -y python3-torch
-# libopenblas0-pthread` and a built project (the launcher builds it). About 2 minutes on 2 cores. Extra JVM options
+# docs/performance.md, "How far 80% is": (1) trains the same LoRA encoder eagerly and as a TorchScript graph, first in
+# Debian's PyTorch, then in the worker's libtorch through DJL; (2) times the worker's attention against libtorch's
+# fused attention kernel, reached through a TorchScript module. Needs `apt-get install -y python3-torch
+# libopenblas0-pthread` and a built project (the launcher builds it). About 3 minutes on 2 cores. Extra JVM options
 # come from TUNESTREAM_JAVA_OPTS, e.g. -Dai.djl.pytorch.graph_optimizer=false (TorchScript's graph executor off).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +16,10 @@ export OPT_OUT_TRACKING=true
 preload="$root/worker/target/native/libtunestream-mkl.so"
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 [[ -f "$tcmalloc" ]] && preload="$tcmalloc:$preload"
-LD_PRELOAD="$preload" java -Xms1g -XX:+AlwaysPreTouch -Dai.djl.offline=true ${TUNESTREAM_JAVA_OPTS:-} \
-  -cp "$root/cli/target/tunestream-cli.jar:$(cat "$root/cli/target/classpath.txt")" \
-  "$here/ScriptedStepBench.java" "$work/encoder.pt"
+/usr/bin/python3 "$here/fused_attention_module.py" "$work/attention.pt"
+classpath="$root/cli/target/tunestream-cli.jar:$(cat "$root/cli/target/classpath.txt")"
+for bench in "ScriptedStepBench.java $work/encoder.pt" "FusedAttentionBench.java $work/attention.pt"; do
+  # shellcheck disable=SC2086 # two words: the source file and its argument
+  LD_PRELOAD="$preload" java -Xms1g -XX:+AlwaysPreTouch -Dai.djl.offline=true ${TUNESTREAM_JAVA_OPTS:-} \
+    -cp "$classpath" "$here"/$bench
+done
