@@ -3,6 +3,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
@@ -75,7 +76,7 @@ public class ScriptedStepBench {
                         GradMode.backward(Losses.crossEntropy(logits, labelArray));
                     }
                     for (NDArray parameter : trainable) {
-                        parameter.getGradient().subi(parameter.getGradient());
+                        JniUtils.zeroGrad((PtNDArray) parameter);
                     }
                 });
                 System.out.printf("RESULT round %d forward+backward: eager %.1f ms, scripted %.1f ms (scripted/eager %.2f)%n",

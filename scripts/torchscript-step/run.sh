@@ -17,9 +17,10 @@ preload="$root/worker/target/native/libtunestream-mkl.so"
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 [[ -f "$tcmalloc" ]] && preload="$tcmalloc:$preload"
 /usr/bin/python3 "$here/fused_attention_module.py" "$work/attention.pt"
-classpath="$root/cli/target/tunestream-cli.jar:$(cat "$root/cli/target/classpath.txt")"
-for bench in "ScriptedStepBench.java $work/encoder.pt" "FusedAttentionBench.java $work/attention.pt"; do
-  # shellcheck disable=SC2086 # two words: the source file and its argument
-  LD_PRELOAD="$preload" java -Xms1g -XX:+AlwaysPreTouch -Dai.djl.offline=true ${TUNESTREAM_JAVA_OPTS:-} \
-    -cp "$classpath" "$here"/$bench
-done
+export LD_PRELOAD="$preload" TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=68719476736   # as the launcher sets them
+java_command=(java -Xms1g -XX:+AlwaysPreTouch -Dai.djl.offline=true
+  -cp "$root/cli/target/tunestream-cli.jar:$(cat "$root/cli/target/classpath.txt")")
+# shellcheck disable=SC2086 # the user's options, split into words as the launcher does
+"${java_command[@]}" ${TUNESTREAM_JAVA_OPTS:-} "$here/ScriptedStepBench.java" "$work/encoder.pt"
+# shellcheck disable=SC2086
+"${java_command[@]}" ${TUNESTREAM_JAVA_OPTS:-} "$here/FusedAttentionBench.java" "$work/attention.pt"
