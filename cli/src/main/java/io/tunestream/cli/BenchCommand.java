@@ -136,10 +136,12 @@ final class BenchCommand implements Callable<Integer> {
                         rateBefore, rateAfter, real);
             }
             double matmul = median(rates);
+            double lowest = Collections.min(rates);
+            double highest = Collections.max(rates);
             results.put("matmulGflops", matmul);
-            results.put("matmulGflopsRange", List.of(Collections.min(rates), Collections.max(rates)));
+            results.put("matmulGflopsRange", List.of(lowest, highest));
             err.printf(Locale.ROOT, "matmul (1024x384 @ 384x1536): median %.1f GFLOP/s over %d measurements (%.1f to %.1f)%n",
-                    matmul, rates.size(), Collections.min(rates), Collections.max(rates));
+                    matmul, rates.size(), lowest, highest);
             results.put("steps", rows);
             // the yardstick for adapters: their step against lora's at the same rank and targets
             rows.stream().filter(r -> r.get("method").equals("lora")).mapToDouble(r -> (double) r.get("stepMillis")).findFirst()
