@@ -40,6 +40,8 @@ public record Topics(String prefix) {
     public static final String HEADER_ERROR = "tunestream.error";
     public static final String HEADER_FIELD = "tunestream.field";
     public static final String HEADER_SOURCE = "tunestream.source";
+    /** On a dead letter whose record was cut short: the original record's size in bytes. */
+    public static final String HEADER_ORIGINAL_BYTES = "tunestream.original-bytes";
 
     public Topics {
         if (prefix == null || !prefix.matches("[A-Za-z0-9._-]*")) {
