@@ -34,6 +34,14 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "A waiting run gains one priority level every this many seconds (default: ${DEFAULT-VALUE}).")
     long agingSeconds;
 
+    @Option(names = "--start-timeout", defaultValue = "120", paramLabel = "SECONDS",
+            description = "A dispatched run no worker starts within this long is dispatched again, or fails after maxAttempts (default: ${DEFAULT-VALUE}).")
+    long startTimeoutSeconds;
+
+    @Option(names = "--worker-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "A running run whose worker is not heard of for this long is dispatched again, or fails after maxAttempts (default: ${DEFAULT-VALUE}).")
+    long workerTimeoutSeconds;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -46,8 +54,12 @@ final class CoordinatorCommand implements Callable<Integer> {
         if (agingSeconds < 1) {
             throw new IllegalArgumentException("--aging-seconds must be at least 1, got " + agingSeconds);
         }
-        Coordinator.Settings settings = new Coordinator.Settings(Duration.ofSeconds(agingSeconds),
-                Coordinator.Settings.defaults().tick());
+        if (startTimeoutSeconds < 1 || workerTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--start-timeout and --worker-timeout must be at least 1 second, got "
+                    + startTimeoutSeconds + " and " + workerTimeoutSeconds);
+        }
+        Coordinator.Settings settings = Coordinator.Settings.defaults().withAging(Duration.ofSeconds(agingSeconds))
+                .withTimeouts(Duration.ofSeconds(startTimeoutSeconds), Duration.ofSeconds(workerTimeoutSeconds));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "coordinator-shutdown"));
         try (Coordinator coordinator = Coordinator.start(kafka.clientProperties(), kafka.topics(), settings);

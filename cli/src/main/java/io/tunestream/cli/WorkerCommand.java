@@ -103,7 +103,12 @@ final class WorkerCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             worker.shutdown();
             try {
-                worker.awaitStopped(SHUTDOWN_GRACE);
+                if (!worker.awaitStopped(SHUTDOWN_GRACE)) {
+                    // exiting normally under a training thread inside libtorch crashes the JVM; end the process at once
+                    System.err.printf("worker %s did not hand its run back within %d s; the coordinator will dispatch it again%n",
+                            config.workerId(), SHUTDOWN_GRACE.toSeconds());
+                    Runtime.getRuntime().halt(1);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -5,6 +5,7 @@ import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
+import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.SweepSchedule;
@@ -55,7 +56,16 @@ public final class SweepSubmitter {
                 .filter(ids::contains).collect(Collectors.toSet());
     }
 
+    /**
+     * @throws IllegalArgumentException naming the run and the field, when a run breaks {@link RequestLimits}; nothing
+     *     is published then
+     */
     public Submission submit(SweepSchedule schedule, List<PlannedRun> runs) {
+        for (PlannedRun run : runs) {
+            RequestLimits.check(run.request()).ifPresent(violation -> {
+                throw new IllegalArgumentException("run " + RequestLimits.quote(run.runId()) + ": " + violation.message());
+            });
+        }
         Set<String> known = known(runs);
         List<String> published = new ArrayList<>();
         List<String> skipped = new ArrayList<>();

@@ -2,6 +2,8 @@ package io.tunestream.coordinator.results;
 
 import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RequestLimits;
+import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
 import java.time.Instant;
@@ -25,9 +27,12 @@ public final class RunLedger {
 
     public void apply(SpecificRecordBase message) {
         if (message instanceof ExperimentRequest r) {
-            requests.put(r.getRunId(), r);
+            if (RequestLimits.checkRunId(r.getRunId()).isEmpty()) {
+                requests.put(r.getRunId(), r);
+            }
         } else if (message instanceof RunStatus s) {
-            statuses.put(s.getRunId(), s);
+            // a stale attempt's record, or one after the run ended, does not change it
+            statuses.merge(s.getRunId(), s, (current, next) -> RunStates.replaces(current, next) ? next : current);
         } else if (message instanceof EvalMetric e) {
             EvalMetric best = bestEvaluations.get(e.getRunId());
             if (best == null || e.getAccuracy() > best.getAccuracy()) {

@@ -33,7 +33,18 @@ public sealed interface Action {
         }
     }
 
-    /** End a run no worker has: its terminal status (a cancel or budget that came before any dispatch). */
+    /** A submission that can never run: its FAILED status (BAD_REQUEST), and its bytes to the dead-letter topic. */
+    record Reject(ExperimentRequest request, RunStatus failed) implements Action {
+        @Override
+        public String runId() {
+            return request.getRunId();
+        }
+    }
+
+    /**
+     * End a run no worker has: its terminal status (a cancel or budget that came before any dispatch, or an attempt
+     * lost for the last time).
+     */
     record Conclude(RunStatus status) implements Action {
         @Override
         public String runId() {

@@ -28,6 +28,14 @@ final class ScheduledRun {
     RunStatus statusBeforeLocal;
     ControlCommand order;
     long stepsReached;
+    /** The attempt of the latest dispatch (ExperimentRequest.attempt), and when this coordinator saw or made it. */
+    int dispatchedAttempt;
+    Instant dispatchedAt;
+    /** When this coordinator last heard from the attempt in progress: its claim, its statuses, its worker's heartbeats. */
+    Instant lastSignOfLife;
+    /** Why the submission cannot run (RequestLimits), if it cannot: such a run is never dispatched. */
+    String invalidField;
+    String invalidReason;
 
     ScheduledRun(String runId) {
         this.runId = runId;
@@ -48,8 +56,31 @@ final class ScheduledRun {
     /** Asked for a dispatch it has not had: submitted (or queued again after a failure) and not ended otherwise. */
     boolean wantsDispatch() {
         RunState state = state();
-        return submissions() > dispatches()
+        return submissions() > dispatches() && invalidReason == null
                 && state != RunState.SUCCEEDED && state != RunState.CANCELLED && state != RunState.STOPPED;
+    }
+
+    /** The attempt the next dispatch is for: one past every attempt dispatched or claimed so far. */
+    int nextAttempt() {
+        return Math.max(dispatchedAttempt, status == null ? 0 : status.getAttempt()) + 1;
+    }
+
+    /** Dispatched, and no worker has claimed that dispatch yet (its STARTING status has not been read). */
+    boolean awaitingClaim() {
+        return inFlight() && (status == null || status.getAttempt() < dispatchedAttempt);
+    }
+
+    /** A worker holds the latest dispatch: STARTING or RUNNING under that attempt. */
+    boolean claimed() {
+        RunState state = state();
+        return inFlight() && (state == RunState.STARTING || state == RunState.RUNNING)
+                && status.getAttempt() >= dispatchedAttempt && status.getWorkerId() != null;
+    }
+
+    /** Its worker handed the latest dispatch back (QUEUED under that attempt, on shutdown): it needs another. */
+    boolean handedBack() {
+        return inFlight() && dispatchedAttempt > 0 && status != null && status.getState() == RunState.QUEUED
+                && status.getAttempt() >= dispatchedAttempt;
     }
 
     /** Wants a dispatch and no order forbids it: a candidate for the next free worker. */

@@ -5,7 +5,10 @@ import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
+import io.tunestream.schemas.RequestLimits;
+import io.tunestream.schemas.RunFailure;
 import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
 import io.tunestream.schemas.SweepSchedule;
@@ -37,10 +40,17 @@ import org.apache.avro.specific.SpecificRecordBase;
  *       a bounded time, never starved. Ties go to the earlier submission, then to grid order.
  *   <li><b>Sweep limits.</b> At most {@code maxConcurrent} runs of a sweep dispatched and unfinished; once its step
  *       or wall-time budget is spent, its running runs are stopped (STOPPED) and its waiting runs cancelled.
+ *   <li><b>Ownership.</b> The coordinator owns every run it dispatched until the run ends. Each dispatch carries the
+ *       next attempt number, which a worker claims (docs/worker.md, "Claims"). A dispatch that no worker claims
+ *       within {@code startTimeout}, or a claimed attempt nothing is heard of (statuses, its worker's heartbeats
+ *       naming it) for {@code workerTimeout}, is lost: the run is queued again with one more failed attempt, or fails
+ *       (INFRASTRUCTURE) once its failed attempts reach maxAttempts. A run its worker handed back on shutdown is
+ *       queued again without counting. So no run is left in between, and none holds a dispatch slot longer.
  *   <li><b>Retries.</b> A run that failed with kind INFRASTRUCTURE is queued again after a backoff that doubles
  *       with each failed attempt, while its failed attempts stay below its request's maxAttempts. Bad requests and
- *       training failures are never retried. (A worker that dies outright needs no retry from here: Kafka redelivers
- *       its request, and the next worker counts the lost attempt.)
+ *       training failures are never retried.
+ *   <li><b>Bad submissions.</b> A submission that breaks {@link RequestLimits} is never dispatched: it ends FAILED
+ *       (BAD_REQUEST) with the field and the reason, and goes to the dead-letter topic.
  *   <li><b>Early stopping.</b> Each sweep's rule ({@link SuccessiveHalving}, {@link MedianStopping}) judges every
  *       evaluation as it arrives; a run it condemns is ordered to stop.
  * </ul>
@@ -52,8 +62,12 @@ public final class Scheduler {
 
     /** Retry backoff of runs whose sweep did not say. */
     static final double DEFAULT_BACKOFF_SECONDS = 30;
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(2);
+    public static final Duration DEFAULT_WORKER_TIMEOUT = Duration.ofSeconds(30);
 
     private final Duration aging;
+    private final Duration startTimeout;
+    private final Duration workerTimeout;
     private final Map<String, ScheduledRun> runs = new LinkedHashMap<>();
     private final Map<String, SweepEntry> sweeps = new HashMap<>();
     private final Map<String, WorkerHeartbeat> workers = new HashMap<>();
@@ -63,19 +77,35 @@ public final class Scheduler {
      * @param aging how long a run waits to gain one priority level
      */
     public Scheduler(Duration aging) {
-        if (aging.isNegative() || aging.isZero()) {
-            throw new IllegalArgumentException("aging must be positive, got " + aging);
-        }
-        this.aging = aging;
+        this(aging, DEFAULT_START_TIMEOUT, DEFAULT_WORKER_TIMEOUT);
     }
 
-    /** A record of the submissions topic: the run asks for a dispatch. */
+    /**
+     * @param aging how long a run waits to gain one priority level
+     * @param startTimeout how long a dispatch may wait for a worker to claim it before it is counted lost
+     * @param workerTimeout how long a claimed attempt may go unheard of before it is counted lost
+     */
+    public Scheduler(Duration aging, Duration startTimeout, Duration workerTimeout) {
+        for (Duration d : List.of(aging, startTimeout, workerTimeout)) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("aging and timeouts must be positive, got " + d);
+            }
+        }
+        this.aging = aging;
+        this.startTimeout = startTimeout;
+        this.workerTimeout = workerTimeout;
+    }
+
+    /** A record of the submissions topic: the run asks for a dispatch. Its run id must be valid (RequestLimits). */
     public synchronized void submitted(ExperimentRequest request, Instant at) {
         ScheduledRun run = run(request.getRunId());
         run.request = request;
         run.sweepId = request.getSweepId();
         run.submissionsSeen++;
         run.waitingSince = at;
+        Optional<RequestLimits.Violation> violation = RequestLimits.check(request);
+        run.invalidField = violation.map(RequestLimits.Violation::field).orElse(null);
+        run.invalidReason = violation.map(RequestLimits.Violation::message).orElse(null);
     }
 
     /** A record of the requests topic: the run was dispatched. */
@@ -86,20 +116,44 @@ public final class Scheduler {
             run.sweepId = request.getSweepId();
         }
         run.dispatchesSeen++;
+        // a dispatch without an attempt (from before attempts were numbered) is for the attempt after the latest
+        int attempt = request.getAttempt() > 0 ? request.getAttempt() : run.nextAttempt();
+        // this coordinator's own dispatch keeps the time it was decided; one it did not make is timed by its record
+        if (attempt > run.dispatchedAttempt || run.dispatchedAt == null) {
+            run.dispatchedAttempt = Math.max(run.dispatchedAttempt, attempt);
+            run.dispatchedAt = at;
+            run.lastSignOfLife = null;
+        }
         sweep(request.getSweepId()).firstDispatch(at);
     }
 
-    /** A record of the other topics: a status, an order, a metric, a heartbeat or a sweep's schedule. */
+    /** As {@link #observe(SpecificRecordBase, Instant)}, heard at the message's own time (tests, replays). */
     public synchronized void observe(SpecificRecordBase message) {
+        observe(message, null);
+    }
+
+    /**
+     * A record of the other topics: a status, an order, a metric, a heartbeat or a sweep's schedule, {@code heardAt}
+     * on this coordinator's clock (null: the message's own timestamp), which is what an attempt's liveness is
+     * judged by.
+     */
+    public synchronized void observe(SpecificRecordBase message, Instant heardAt) {
         if (message instanceof RunStatus status) {
             ScheduledRun run = run(status.getRunId());
             if (run.sweepId == null) {
                 run.sweepId = status.getSweepId();
             }
             // the status topic is keyed by run id, so one run's statuses arrive in the order they were written:
-            // the newest read replaces whatever this coordinator assumed since (workers' clocks may differ from ours)
+            // the newest read replaces whatever this coordinator assumed since (workers' clocks may differ from ours),
+            // unless it is a stale attempt's or comes after the run ended (RunStates.replaces)
+            if (!RunStates.replaces(run.status, status)) {
+                return;
+            }
             run.status = status;
             run.statusBeforeLocal = null;
+            if (status.getAttempt() >= run.dispatchedAttempt && status.getWorkerId() != null) {
+                run.lastSignOfLife = heardAt != null ? heardAt : status.getUpdatedAt();
+            }
             run.stepsReached = Math.max(run.stepsReached, status.getStep());
         } else if (message instanceof ControlCommand command) {
             run(command.getRunId()).order = command.getAction() == ControlAction.UNKNOWN ? null : command;
@@ -112,6 +166,10 @@ public final class Scheduler {
             unjudged.add(evaluation);
         } else if (message instanceof WorkerHeartbeat heartbeat) {
             workers.put(heartbeat.getWorkerId(), heartbeat);
+            ScheduledRun run = heartbeat.getRunId() == null ? null : runs.get(heartbeat.getRunId());
+            if (run != null && run.status != null && heartbeat.getWorkerId().equals(run.status.getWorkerId())) {
+                run.lastSignOfLife = heardAt != null ? heardAt : heartbeat.getTimestamp();
+            }
         } else if (message instanceof SweepSchedule schedule) {
             sweep(schedule.getSweepId()).schedule(schedule);
         }
@@ -135,8 +193,12 @@ public final class Scheduler {
             if (run.wantsDispatch() && run.order != null) {
                 // cancelled (or stopped) before any worker had it: no worker will say so, so the coordinator does
                 conclude(run, RunState.CANCELLED, orderReason(run.order), now, actions);
+            } else if (run.invalidReason != null && run.submissions() > 0 && run.state() != RunState.FAILED
+                    && !RunStates.ended(run.state())) {
+                reject(run, now, actions);
             }
         }
+        ownership(now, actions);
         retries(now, spent, actions);
         dispatch(now, spent, actions);
         return actions;
@@ -249,6 +311,77 @@ public final class Scheduler {
         }
     }
 
+    /** Every dispatched run is claimed, in progress and heard of, or ended; a lost one is queued again or failed. */
+    private void ownership(Instant now, List<Action> actions) {
+        for (ScheduledRun run : runs.values()) {
+            if (run.handedBack()) {
+                String reason = "handed back at step " + run.status.getStep() + " by a stopping worker";
+                requeue(run, queuedAgain(run.status, reason, now), now, actions);
+            } else if (run.awaitingClaim() && run.dispatchedAt != null
+                    && now.isAfter(run.dispatchedAt.plus(startTimeout))) {
+                lost(run, String.format(Locale.ROOT, "no worker started attempt %d within %d s of its dispatch",
+                        run.dispatchedAttempt, startTimeout.toSeconds()), now, actions);
+            } else if (run.claimed()) {
+                Instant heard = run.lastSignOfLife != null ? run.lastSignOfLife : run.dispatchedAt;
+                if (heard != null && now.isAfter(heard.plus(workerTimeout))) {
+                    lost(run, String.format(Locale.ROOT, "worker %s stopped reporting on attempt %d: nothing heard for %d s",
+                            run.status.getWorkerId(), run.status.getAttempt(), Duration.between(heard, now).toSeconds()),
+                            now, actions);
+                }
+            }
+        }
+    }
+
+    /**
+     * An attempt lost to the infrastructure: the run is queued again with one more failed attempt, or fails once
+     * they reach its request's maxAttempts; an order given meanwhile (cancel, stop) ends it instead.
+     */
+    private void lost(ScheduledRun run, String why, Instant now, List<Action> actions) {
+        RunStatus status = run.status != null ? run.status
+                : RunStatus.newBuilder().setRunId(run.runId).setSweepId(run.sweepId == null ? "" : run.sweepId)
+                        .setState(RunState.QUEUED).setUpdatedAt(now).build();
+        int failed = status.getFailedAttempts() + 1;
+        RunStatus counted = RunStatus.newBuilder(status).setFailedAttempts(failed).build();
+        if (run.order != null) {
+            conclude(run, run.order.getAction() == ControlAction.STOP ? RunState.STOPPED : RunState.CANCELLED,
+                    orderReason(run.order) + "; " + why, now, actions);
+        } else if (run.request == null || failed >= run.request.getMaxAttempts()) {
+            int max = run.request == null ? failed : run.request.getMaxAttempts();
+            RunStatus failedStatus = RunStatus.newBuilder(counted).setState(RunState.FAILED).setWorkerId(null)
+                    .setReason(RequestLimits.bounded(why))
+                    .setFailure(RunFailure.newBuilder().setKind(FailureKind.INFRASTRUCTURE)
+                            .setMessage(RequestLimits.bounded(failed + " attempts lost to infrastructure (maxAttempts " + max
+                                    + "); the last: " + why)).build())
+                    .setUpdatedAt(now).setFinishedAt(now).build();
+            run.setLocalStatus(failedStatus);
+            actions.add(new Action.Conclude(failedStatus));
+        } else {
+            String reason = String.format(Locale.ROOT, "%s; queued again (%d of %d attempts lost)", why, failed,
+                    run.request.getMaxAttempts());
+            requeue(run, queuedAgain(counted, reason, now), now, actions);
+        }
+    }
+
+    private void requeue(ScheduledRun run, RunStatus queued, Instant now, List<Action> actions) {
+        run.submissionsExpected = run.submissions() + 1;
+        run.waitingSince = now;
+        run.setLocalStatus(queued);
+        actions.add(new Action.Requeue(run.request, queued));
+    }
+
+    /** A submission that can never run: FAILED (BAD_REQUEST) naming the field, and dead-lettered. */
+    private void reject(ScheduledRun run, Instant now, List<Action> actions) {
+        RunStatus.Builder status = run.status != null ? RunStatus.newBuilder(run.status)
+                : RunStatus.newBuilder().setRunId(run.runId).setSweepId(run.sweepId == null ? "" : run.sweepId);
+        RunStatus failed = status.setSweepId(RequestLimits.SWEEP_ID.matcher(String.valueOf(run.sweepId)).matches() ? run.sweepId : "")
+                .setState(RunState.FAILED).setWorkerId(null).setReason(null)
+                .setFailure(RunFailure.newBuilder().setKind(FailureKind.BAD_REQUEST).setField(run.invalidField)
+                        .setMessage(RequestLimits.bounded(run.invalidReason)).build())
+                .setUpdatedAt(now).setFinishedAt(now).build();
+        run.setLocalStatus(failed);
+        actions.add(new Action.Reject(run.request, failed));
+    }
+
     private void retries(Instant now, Map<String, String> spent, List<Action> actions) {
         for (ScheduledRun run : runs.values()) {
             RunStatus status = run.status;
@@ -268,11 +401,7 @@ public final class Scheduler {
             }
             String reason = String.format(Locale.ROOT, "retry after %d of %d attempts failed (backoff %.0f s): %s",
                     status.getFailedAttempts(), run.request.getMaxAttempts(), backoff, status.getFailure().getMessage());
-            RunStatus queued = queuedAgain(status, reason, now);
-            run.submissionsExpected = run.submissions() + 1;
-            run.waitingSince = now;
-            run.setLocalStatus(queued);
-            actions.add(new Action.Requeue(run.request, queued));
+            requeue(run, queuedAgain(status, reason, now), now, actions);
         }
     }
 
@@ -302,11 +431,15 @@ public final class Scheduler {
             if (limit != null && inFlight.getOrDefault(run.sweepId, 0) >= limit) {
                 continue;
             }
+            ExperimentRequest dispatch = ExperimentRequest.newBuilder(run.request).setAttempt(run.nextAttempt()).build();
             run.dispatchesExpected = run.dispatches() + 1;
+            run.dispatchedAttempt = dispatch.getAttempt();
+            run.dispatchedAt = now;
+            run.lastSignOfLife = null;
             inFlight.merge(run.sweepId, 1, Integer::sum);
             sweep(run.sweepId).firstDispatch(now);
             capacity--;
-            actions.add(new Action.Dispatch(run.request));
+            actions.add(new Action.Dispatch(dispatch));
         }
     }
 

@@ -2,9 +2,11 @@ package io.tunestream.coordinator.service;
 
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
+import io.tunestream.schemas.DeadLetters;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
+import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,13 +40,24 @@ public final class Coordinator implements AutoCloseable {
     /**
      * @param aging how long a waiting run takes to gain one priority level
      * @param tick how often the scheduler decides
+     * @param startTimeout how long a dispatch may wait for a worker to claim it before it counts as lost
+     * @param workerTimeout how long a claimed attempt may go unheard of before it counts as lost
      */
-    public record Settings(Duration aging, Duration tick) {
+    public record Settings(Duration aging, Duration tick, Duration startTimeout, Duration workerTimeout) {
 
         public static final Duration DEFAULT_AGING = Duration.ofMinutes(5);
 
         public static Settings defaults() {
-            return new Settings(DEFAULT_AGING, Duration.ofMillis(250));
+            return new Settings(DEFAULT_AGING, Duration.ofMillis(250), Scheduler.DEFAULT_START_TIMEOUT,
+                    Scheduler.DEFAULT_WORKER_TIMEOUT);
+        }
+
+        public Settings withAging(Duration newAging) {
+            return new Settings(newAging, tick, startTimeout, workerTimeout);
+        }
+
+        public Settings withTimeouts(Duration newStartTimeout, Duration newWorkerTimeout) {
+            return new Settings(aging, tick, newStartTimeout, newWorkerTimeout);
         }
     }
 
@@ -60,7 +73,7 @@ public final class Coordinator implements AutoCloseable {
     private Coordinator(Properties clientProperties, Topics topics, Settings settings) {
         this.topics = topics;
         this.settings = settings;
-        this.scheduler = new Scheduler(settings.aging());
+        this.scheduler = new Scheduler(settings.aging(), settings.startTimeout(), settings.workerTimeout());
         this.producer = new KafkaProducer<>(producerProperties(clientProperties));
         this.reader = new StateReader(clientProperties, topics, this::observe);
         this.loop = new Thread(this::schedule, "coordinator-scheduler");
@@ -99,13 +112,20 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         SpecificRecordBase m = message.get();
+        if (m instanceof ExperimentRequest request && RequestLimits.checkRunId(request.getRunId()).isPresent()) {
+            // not a run at all: nothing to schedule, show or count (workers dead-letter such a dispatch)
+            LOG.warn("ignoring a request on {} at offset {}: {}", record.topic(), record.offset(),
+                    RequestLimits.checkRunId(request.getRunId()).get().message());
+            return;
+        }
         state.apply(m);
         if (record.topic().equals(topics.submissions()) && m instanceof ExperimentRequest request) {
             scheduler.submitted(request, at);
         } else if (record.topic().equals(topics.requests()) && m instanceof ExperimentRequest request) {
             scheduler.dispatched(request, at);
         } else {
-            scheduler.observe(m);
+            // liveness is judged on this coordinator's clock, not on the workers'
+            scheduler.observe(m, Instant.now());
         }
     }
 
@@ -142,8 +162,14 @@ public final class Coordinator implements AutoCloseable {
             LOG.info("ordering {} to {}: {}", o.runId(), o.command().getAction(), o.command().getReason());
             sends.add(send(topics.control(), o.runId(), o.command()));
         } else if (action instanceof Action.Conclude c) {
-            LOG.info("{} ends {} before any dispatch: {}", c.runId(), c.status().getState(), c.status().getReason());
+            LOG.info("{} ends {}: {}", c.runId(), c.status().getState(),
+                    c.status().getFailure() != null ? c.status().getFailure().getMessage() : c.status().getReason());
             sends.add(send(topics.status(), c.runId(), c.status()));
+        } else if (action instanceof Action.Reject r) {
+            String why = r.failed().getFailure().getMessage();
+            LOG.warn("{} cannot run: {}", r.runId(), why);
+            sends.add(send(topics.status(), r.runId(), r.failed()));
+            sends.add(deadLetter(r.request(), r.failed().getFailure().getField(), why));
         }
         try {
             for (Future<RecordMetadata> sent : sends) {
@@ -156,6 +182,16 @@ public final class Coordinator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             scheduler.undo(action);
+        }
+    }
+
+    /** A submission that cannot run, as {@link DeadLetters} shapes it. */
+    private Future<RecordMetadata> deadLetter(ExperimentRequest request, String field, String reason) {
+        try {
+            return producer.send(DeadLetters.record(topics.deadLetter(), request.getRunId(),
+                    MessageCodec.get().encode(request), topics.submissions(), field, reason));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
     }
 

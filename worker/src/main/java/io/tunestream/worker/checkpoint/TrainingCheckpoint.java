@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -32,23 +33,29 @@ public final class TrainingCheckpoint {
     private TrainingCheckpoint() {}
 
     public static void save(Path directory, AdaptedModel model, AdamW optimizer, TrainingState state) {
-        Path staging = directory.resolveSibling(directory.getFileName() + ".staging");
+        // a staging directory of this save's own: an attempt that was superseded while it wrote cannot share one
+        Path staging = directory.resolveSibling(directory.getFileName() + ".staging-" + UUID.randomUUID());
         Path previous = directory.resolveSibling(directory.getFileName() + ".previous");
         try {
-            deleteRecursively(staging);
             Files.createDirectories(staging);
             AdapterCheckpoint.save(model, staging.resolve(ADAPTER));
             if (optimizer != null) {
                 Safetensors.write(staging.resolve(OPTIMIZER), optimizer.state(), Map.of("steps", Long.toString(optimizer.steps())));
             }
             JSON.writeValue(staging.resolve(STATE).toFile(), state);
-            deleteRecursively(previous);
             if (Files.exists(directory)) {
+                // only while a whole checkpoint is in place: a crash between the two renames leaves .previous alone
+                deleteRecursively(previous);
                 Files.move(directory, previous, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
             deleteRecursively(previous);
         } catch (IOException e) {
+            try {
+                deleteRecursively(staging);
+            } catch (IOException ignored) {
+                // the failure below says what went wrong; a leftover staging directory is never read
+            }
             throw new UncheckedIOException("cannot write checkpoint " + directory + ": " + e.getMessage(), e);
         }
     }

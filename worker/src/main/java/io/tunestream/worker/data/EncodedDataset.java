@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sentences turned into token ids once, before training: [CLS] ... [SEP], truncated to the tokenizer's maximum
@@ -24,9 +25,16 @@ public final class EncodedDataset {
     }
 
     public static EncodedDataset encode(List<LabelledSentence> examples, HuggingFaceTokenizer tokenizer) {
+        return encode(examples, tokenizer, () -> false);
+    }
+
+    /** As {@link #encode(List, HuggingFaceTokenizer)}, stopping between chunks once {@code stopRequested} says so. */
+    public static EncodedDataset encode(List<LabelledSentence> examples, HuggingFaceTokenizer tokenizer,
+            BooleanSupplier stopRequested) {
         List<long[]> ids = new ArrayList<>(examples.size());
         int[] labels = new int[examples.size()];
         for (int start = 0; start < examples.size(); start += ENCODE_CHUNK) {
+            PreparationStoppedException.check(stopRequested);
             List<LabelledSentence> chunk = examples.subList(start, Math.min(examples.size(), start + ENCODE_CHUNK));
             Encoding[] encodings = tokenizer.batchEncode(chunk.stream().map(LabelledSentence::sentence).toList());
             for (int i = 0; i < encodings.length; i++) {

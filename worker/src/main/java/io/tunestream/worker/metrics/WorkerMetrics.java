@@ -113,7 +113,7 @@ public final class WorkerMetrics {
     }
 
     /**
-     * A run left this worker; {@code outcome} is its terminal state, or {@code handed_back} / {@code abandoned}. Its
+     * A run left this worker; {@code outcome} is its terminal state, or {@code handed_back} / {@code superseded}. Its
      * series stay for the grace period, then go.
      */
     public synchronized void runEnded(String outcome) {

@@ -27,20 +27,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The requests topic through a share group (KIP-932): any number of workers per partition, each record locked by
- * the worker that acquired it. A run outlasts the broker's lock duration, so the lock is renewed with
- * {@link AcknowledgeType#RENEW} every third of the lock duration: the next poll carries the RENEW to the broker,
- * and the renewed record returns on a later poll, acknowledgeable again. ACCEPT once the terminal status is published, RELEASE on shutdown (another worker resumes it), REJECT a
- * poison record. A worker that dies stops renewing; its record returns to the queue when the lock lapses.
+ * the worker that acquired it until it is acknowledged.
  *
- * <p>The queue tracks the lock's deadline itself and reports the hold as lost once it has passed: a late
- * acknowledgement is refused only when it is committed (in Kafka 4.4.0; DESIGN.md notes earlier versions gave no
- * error at all), too late for the run's decision.
+ * <p>A worker is a member only while it is idle. Kafka assigns a share group's partitions to members, each partition
+ * to one member while there are no more members than partitions; a busy member that stayed subscribed kept its
+ * partitions, so a request published to them waited for it while other workers sat idle, and records its consumer
+ * had fetched ahead were never handed to it and burnt one delivery attempt per lock expiry until the broker archived
+ * them (docs/worker.md, "Why a busy worker leaves the group"). So {@link #leave} closes the consumer, which releases
+ * whatever it had acquired, and {@link #next} opens a new one.
  */
 public final class ShareRequestQueue implements RequestQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShareRequestQueue.class);
-    /** The broker's default lock, used until the consumer reports the group's actual one. */
-    private static final long DEFAULT_LOCK_MILLIS = 30_000;
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * Consumer settings that only classic groups take; a share consumer refuses to start with them. One client
@@ -54,27 +53,23 @@ public final class ShareRequestQueue implements RequestQueue {
             ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
             ConsumerConfig.ISOLATION_LEVEL_CONFIG);
 
-    private final KafkaShareConsumer<String, byte[]> consumer;
+    private final Properties consumerProperties;
+    private final String topic;
+    private volatile KafkaShareConsumer<String, byte[]> consumer;
     private ConsumerRecord<String, byte[]> held;
-    /** When the lock lapses at the latest: the last renewal's sending (or the acquisition) plus the lock duration. */
-    private long lockDeadlineNanos;
-    private long renewalSentNanos;
-    /** Renewals go out every third of the lock duration, leaving two thirds for the round trip. */
-    private long nextRenewalNanos;
-    private boolean renewalInFlight;
 
     public ShareRequestQueue(Properties clientProperties, String groupId, String topic) {
         startFromEarliest(clientProperties, groupId);
         Properties props = RecordConsumers.properties(clientProperties);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        // each record settled on its own, after its run's terminal status is published
+        // each record settled on its own, once its run is claimed
         props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
-        // acquire one request at a time: records acquired and not run would wait behind a long run
+        // acquire one request at a time: one acquired and not run would wait for this worker
         props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
         CLASSIC_GROUP_ONLY.forEach(props::remove);
-        consumer = new KafkaShareConsumer<>(props);
-        consumer.subscribe(Set.of(topic));
+        this.consumerProperties = props;
+        this.topic = topic;
     }
 
     /**
@@ -105,10 +100,10 @@ public final class ShareRequestQueue implements RequestQueue {
         if (held != null) {
             throw new IllegalStateException("a request is already held: " + describe(held));
         }
+        KafkaShareConsumer<String, byte[]> member = join();
         ConsumerRecords<String, byte[]> records;
-        long polled = System.nanoTime();
         try {
-            records = consumer.poll(timeout);
+            records = member.poll(timeout);
         } catch (WakeupException e) {
             return Optional.empty();
         }
@@ -116,128 +111,85 @@ public final class ShareRequestQueue implements RequestQueue {
         for (ConsumerRecord<String, byte[]> record : records) {
             if (held == null) {
                 held = record;
-                startLock(polled);
                 delivery = new Delivery(record.topic(), record.partition(), record.offset(), record.key(),
                         record.value(), record.deliveryCount().map(Short::intValue).orElse(0));
             } else {
                 // cannot happen with record_limit and max.poll.records=1; never strand a request if it does
-                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+                member.acknowledge(record, AcknowledgeType.RELEASE);
             }
         }
         return Optional.ofNullable(delivery);
     }
 
+    private KafkaShareConsumer<String, byte[]> join() {
+        KafkaShareConsumer<String, byte[]> member = consumer;
+        if (member == null) {
+            member = new KafkaShareConsumer<>(consumerProperties);
+            member.subscribe(Set.of(topic));
+            consumer = member;
+        }
+        return member;
+    }
+
     @Override
-    public boolean hold(Delivery delivery, Duration timeout) {
-        if (held == null) {
-            return false;
+    public Settlement complete(Delivery delivery) {
+        return settle(AcknowledgeType.ACCEPT);
+    }
+
+    @Override
+    public Settlement release(Delivery delivery) {
+        return settle(AcknowledgeType.RELEASE);
+    }
+
+    @Override
+    public Settlement reject(Delivery delivery) {
+        return settle(AcknowledgeType.REJECT);
+    }
+
+    /** Acknowledges the held record and commits at once, reporting whether the broker took it. */
+    private Settlement settle(AcknowledgeType type) {
+        ConsumerRecord<String, byte[]> record = held;
+        held = null;
+        if (record == null || consumer == null) {
+            return Settlement.refused("no request is held");
         }
         try {
-            long now = System.nanoTime();
-            if (!renewalInFlight && now - nextRenewalNanos >= 0) {
-                consumer.acknowledge(held, AcknowledgeType.RENEW);
-                renewalInFlight = true;
-                renewalSentNanos = now;
-            }
-            if (renewalInFlight) {
-                awaitRenewedCopy(timeout);
-            } else {
-                // nothing to send yet, and an explicit-mode consumer must not poll past an unacknowledged record
-                Thread.sleep(Math.max(1, Math.min(timeout.toMillis(), (nextRenewalNanos - now) / 1_000_000)));
-            }
-        } catch (WakeupException e) {
-            // woken to stop waiting; the lock is unchanged
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            consumer.acknowledge(record, type);
+            return confirmed(type, record, commit());
         } catch (KafkaException | IllegalStateException e) {
-            LOG.warn("renewing the lock on {}: {}", describe(held), e.toString());
+            LOG.warn("could not {} {}: {}", type, describe(record), e.toString());
+            return Settlement.refused(e.toString());
         }
-        return System.nanoTime() - lockDeadlineNanos < 0;
     }
 
-    @Override
-    public void complete(Delivery delivery) {
-        settle(AcknowledgeType.ACCEPT);
-    }
-
-    @Override
-    public void release(Delivery delivery) {
-        settle(AcknowledgeType.RELEASE);
-    }
-
-    @Override
-    public void reject(Delivery delivery) {
-        settle(AcknowledgeType.REJECT);
-    }
-
-    private void settle(AcknowledgeType type) {
-        if (held == null) {
-            return;
-        }
+    private Map<TopicIdPartition, Optional<KafkaException>> commit() {
         try {
-            // a record out with a RENEW is not acknowledgeable until its renewed copy comes back
-            while (renewalInFlight && System.nanoTime() - lockDeadlineNanos < 0) {
-                awaitRenewedCopy(Duration.ofMillis(100));
-            }
-            if (renewalInFlight) {
-                LOG.warn("the lock on {} lapsed before it could be settled ({}); the broker will deliver it again",
-                        describe(held), type);
-                return;
-            }
-            consumer.acknowledge(held, type);
-            reportCommit(type, consumer.commitSync(Duration.ofSeconds(10)));
+            return consumer.commitSync(COMMIT_TIMEOUT);
         } catch (WakeupException e) {
-            reportCommit(type, consumer.commitSync(Duration.ofSeconds(10)));
-        } catch (KafkaException | IllegalStateException e) {
-            LOG.warn("could not {} {}: {}", type, describe(held), e.toString());
-        } finally {
-            held = null;
-            renewalInFlight = false;
+            // a shutdown's wakeup must not leave the acknowledgement unsent
+            return consumer.commitSync(COMMIT_TIMEOUT);
         }
     }
 
-    /** A settlement the broker refused (e.g. the lock had lapsed): the record will be delivered again. */
-    private void reportCommit(AcknowledgeType type, Map<TopicIdPartition, Optional<KafkaException>> results) {
-        results.values().forEach(result -> result.ifPresent(error ->
-                LOG.warn("the broker refused {} of {}: {}", type, describe(held), error.toString())));
-    }
-
-    /**
-     * Polls once: the poll carries the pending RENEW to the broker, and the renewed record comes back on this or a
-     * later poll (with the same delivery count: a renewal is not a new delivery), acknowledgeable again.
-     */
-    private void awaitRenewedCopy(Duration timeout) {
-        long started = System.nanoTime();
-        ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
-        for (ConsumerRecord<String, byte[]> record : records) {
-            if (sameRecord(record, held)) {
-                held = record;
-                startLock(renewalSentNanos);
-            } else {
-                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+    /** A settlement the broker refused (its lock had lapsed, say): the record comes back and is recognised then. */
+    private static Settlement confirmed(AcknowledgeType type, ConsumerRecord<?, ?> record,
+            Map<TopicIdPartition, Optional<KafkaException>> results) {
+        for (Optional<KafkaException> result : results.values()) {
+            if (result.isPresent()) {
+                LOG.warn("the broker refused {} of {}: {}", type, describe(record), result.get().toString());
+                return Settlement.refused(result.get().toString());
             }
         }
-        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
-        if (records.isEmpty() && elapsedMillis < 20) {
-            // a poll can return at once while an acknowledgement is in flight: do not spin a core the run needs
-            try {
-                Thread.sleep(Math.min(100, timeout.toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        return Settlement.ok();
+    }
+
+    @Override
+    public void leave() {
+        KafkaShareConsumer<String, byte[]> member = consumer;
+        consumer = null;
+        if (member != null) {
+            closeQuietly(member);
         }
-    }
-
-    /** The lock runs from {@code sinceNanos}, a moment no later than the broker started (or renewed) it. */
-    private void startLock(long sinceNanos) {
-        long lockMillis = consumer.acquisitionLockTimeoutMs().map(Integer::longValue).orElse(DEFAULT_LOCK_MILLIS);
-        lockDeadlineNanos = sinceNanos + lockMillis * 1_000_000;
-        nextRenewalNanos = sinceNanos + lockMillis * 1_000_000 / 3;
-        renewalInFlight = false;
-    }
-
-    private static boolean sameRecord(ConsumerRecord<?, ?> a, ConsumerRecord<?, ?> b) {
-        return a.topic().equals(b.topic()) && a.partition() == b.partition() && a.offset() == b.offset();
     }
 
     private static String describe(ConsumerRecord<?, ?> record) {
@@ -246,7 +198,14 @@ public final class ShareRequestQueue implements RequestQueue {
 
     @Override
     public void wakeup() {
-        consumer.wakeup();
+        KafkaShareConsumer<String, byte[]> member = consumer;
+        if (member != null) {
+            try {
+                member.wakeup();
+            } catch (IllegalStateException e) {
+                // closed by the worker's thread meanwhile: nothing is blocked on it
+            }
+        }
     }
 
     @Override
@@ -256,8 +215,13 @@ public final class ShareRequestQueue implements RequestQueue {
 
     @Override
     public void close() {
+        leave();
+    }
+
+    private static void closeQuietly(KafkaShareConsumer<String, byte[]> member) {
         try {
-            consumer.close(Duration.ofSeconds(5));
+            // releases every record it acquired and did not settle, and leaves the group
+            member.close(Duration.ofSeconds(5));
         } catch (KafkaException e) {
             LOG.warn("closing the request consumer: {}", e.toString());
         }

@@ -8,12 +8,14 @@ import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.LabelledSentence;
+import io.tunestream.worker.data.PreparationStoppedException;
 import io.tunestream.worker.data.TsvDataset;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.train.TrainingConfig;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * An experiment made ready to train: the config resolved and checked against the model, the model loaded, and the
@@ -29,6 +31,16 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
         EncodedDataset train, EncodedDataset dev) {
 
     public static Experiment prepare(TrainingConfig requested, AdapterRegistry registry, ModelCatalog models, DatasetCatalog datasets) {
+        return prepare(requested, registry, models, datasets, () -> false);
+    }
+
+    /**
+     * As {@link #prepare(TrainingConfig, AdapterRegistry, ModelCatalog, DatasetCatalog)}, giving up with
+     * {@link PreparationStoppedException} as soon as {@code stopRequested} answers true: between reading, loading and
+     * every chunk of tokenizing, so that a worker asked to stop hands its run back within seconds.
+     */
+    public static Experiment prepare(TrainingConfig requested, AdapterRegistry registry, ModelCatalog models,
+            DatasetCatalog datasets, BooleanSupplier stopRequested) {
         if (requested.method() == null) {
             throw new IllegalArgumentException("method is required; valid methods: "
                     + String.join(", ", registry.all().stream().map(AdapterMethod::id).toList()));
@@ -48,13 +60,16 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
         }
         List<LabelledSentence> trainExamples = EncodedDataset.subset(TsvDataset.read(trainFile), config.trainSamples(), config.seed());
         List<LabelledSentence> devExamples = TsvDataset.read(devFile);
+        PreparationStoppedException.check(stopRequested);
         PretrainedModel pretrained = models.load(config.model());
+        PreparationStoppedException.check(stopRequested);
         HuggingFaceTokenizer tokenizer = pretrained.tokenizer()
                 .orElseThrow(() -> new IllegalArgumentException("model '" + config.model() + "' has no tokenizer"))
                 .tokenizer(config.maxLength());
         try (tokenizer) {
             return new Experiment(config, method, pretrained,
-                    EncodedDataset.encode(trainExamples, tokenizer), EncodedDataset.encode(devExamples, tokenizer));
+                    EncodedDataset.encode(trainExamples, tokenizer, stopRequested),
+                    EncodedDataset.encode(devExamples, tokenizer, stopRequested));
         }
     }
 

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
@@ -26,22 +27,32 @@ import java.util.List;
  * checkpoints/latest/      resumable: trainable parameters, optimizer moments, state
  * checkpoints/best/        the trainable parameters at the best dev accuracy
  * summary.json             the outcome, once the run ends
+ * attempt                  the attempt that owns the directory, for runs taken from the queue
  * </pre>
  *
  * Opening an existing directory with a different config is refused, so a resume never mixes two experiments.
+ * Every write first asks the directory's {@link RunLease}, so an attempt that a newer one superseded writes nothing.
  */
 public final class RunDirectory implements TrainingListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ATTEMPT_FILE = "attempt";
 
     private final Path root;
+    private final RunLease lease;
 
-    private RunDirectory(Path root) {
+    private RunDirectory(Path root, RunLease lease) {
         this.root = root;
+        this.lease = lease;
     }
 
-    /** Creates the directory for {@code config}, or reopens it if it holds the same config. */
+    /** Creates the directory for {@code config}, or reopens it if it holds the same config; its only writer. */
     public static RunDirectory open(Path root, TrainingConfig config) {
+        return open(root, config, RunLease.SOLE);
+    }
+
+    /** As {@link #open(Path, TrainingConfig)}, writing only while {@code lease} is held. */
+    public static RunDirectory open(Path root, TrainingConfig config, RunLease lease) {
         try {
             Files.createDirectories(root);
             Path configFile = root.resolve("config.json");
@@ -54,7 +65,7 @@ public final class RunDirectory implements TrainingListener {
             } else {
                 JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
             }
-            return new RunDirectory(root);
+            return new RunDirectory(root, lease);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare run directory " + root + ": " + e.getMessage(), e);
         }
@@ -65,7 +76,39 @@ public final class RunDirectory implements TrainingListener {
         if (!Files.isRegularFile(root.resolve("config.json"))) {
             throw new IllegalArgumentException(root + " is not a run directory: it has no config.json");
         }
-        return new RunDirectory(root);
+        return new RunDirectory(root, RunLease.SOLE);
+    }
+
+    /**
+     * Records {@code attempt} as the directory's owner (replacing the file atomically), so that an older attempt,
+     * checking {@link #ownedBy} before each write, stops even when it cannot read Kafka.
+     */
+    public static void takeOver(Path root, int attempt) {
+        try {
+            Files.createDirectories(root);
+            Path file = root.resolve(ATTEMPT_FILE);
+            Path fresh = Files.createTempFile(root, ATTEMPT_FILE, ".tmp");
+            Files.writeString(fresh, Integer.toString(attempt), StandardCharsets.UTF_8);
+            Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record attempt " + attempt + " in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the directory's owner is still {@code attempt} (a directory with no owner recorded is nobody else's). */
+    public static boolean ownedBy(Path root, int attempt) {
+        try {
+            return Integer.parseInt(Files.readString(root.resolve(ATTEMPT_FILE), StandardCharsets.UTF_8).trim()) == attempt;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Throws {@link SupersededException} when a newer attempt owns the run: call before writing a checkpoint. */
+    public void ensureLease(String what) {
+        lease.ensureHeld(what);
     }
 
     public Path root() {
@@ -99,6 +142,7 @@ public final class RunDirectory implements TrainingListener {
     /** Drops metric lines after {@code step}: a resumed run repeats those steps and logs them again. */
     public void truncateMetricsAfter(long step) {
         Path file = metricsFile();
+        lease.ensureHeld(file.toString());
         if (!Files.exists(file)) {
             return;
         }
@@ -136,6 +180,7 @@ public final class RunDirectory implements TrainingListener {
     }
 
     public void writeSummary(TrainingSummary summary) {
+        lease.ensureHeld(summaryFile().toString());
         try {
             JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(summaryFile().toFile(), summary);
         } catch (IOException e) {
@@ -144,6 +189,7 @@ public final class RunDirectory implements TrainingListener {
     }
 
     private void append(ObjectNode line) {
+        lease.ensureHeld(metricsFile().toString());
         try (BufferedWriter writer = Files.newBufferedWriter(metricsFile(), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             writer.write(JSON.writeValueAsString(line));

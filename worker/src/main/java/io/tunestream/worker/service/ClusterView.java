@@ -4,6 +4,8 @@ import io.tunestream.schemas.ControlAction;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.MessageFormatException;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.Topics;
 import io.tunestream.worker.metrics.KafkaClientMeters;
@@ -32,10 +34,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a worker knows of every run besides its own: the latest status per run and the cancelled runs, read from
- * the compacted status and control topics from their beginning (no consumer group: every worker reads all of
- * both). It answers "did this redelivered run already finish?", "which attempt is this?" and "was it cancelled or
+ * What a worker knows of every run besides its own: the latest status per run, each run's claim, and the cancelled
+ * runs, read from the compacted status and control topics from their beginning (no consumer group: every worker
+ * reads all of both). It answers "did this run already end?", "who holds which attempt?" and "was it cancelled or
  * ordered to stop?".
+ *
+ * <p>A claim is the first STARTING status of a run's highest attempt. The status topic is keyed by run id, so every
+ * reader sees one run's statuses in the same order and agrees on who won an attempt (docs/worker.md, "Claims").
  */
 public final class ClusterView implements AutoCloseable {
 
@@ -45,6 +50,7 @@ public final class ClusterView implements AutoCloseable {
     private final Topics topics;
     private final Map<String, RunStatus> statuses = new ConcurrentHashMap<>();
     private final Map<String, ControlCommand> orders = new ConcurrentHashMap<>();
+    private final Map<String, Claim> claims = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> syncRequests = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean closed;
@@ -76,6 +82,19 @@ public final class ClusterView implements AutoCloseable {
     /** The latest status of {@code runId}, as far as this view has read. */
     public Optional<RunStatus> status(String runId) {
         return Optional.ofNullable(statuses.get(runId));
+    }
+
+    /** Who holds a run: the first worker whose STARTING status was read for {@code attempt}, the run's highest. */
+    public record Claim(int attempt, String workerId) {
+
+        public boolean heldBy(int expectedAttempt, String expectedWorker) {
+            return attempt == expectedAttempt && expectedWorker.equals(workerId);
+        }
+    }
+
+    /** The claim on {@code runId}'s highest attempt, as far as this view has read. */
+    public Optional<Claim> claim(String runId) {
+        return Optional.ofNullable(claims.get(runId));
     }
 
     /** The latest known order about {@code runId} (cancel, or stop early), if any; a newer order replaces an older. */
@@ -156,7 +175,11 @@ public final class ClusterView implements AutoCloseable {
         try {
             if (record.topic().equals(topics.status())) {
                 RunStatus status = MessageCodec.get().decode(record.value(), RunStatus.class);
-                statuses.put(status.getRunId(), status);
+                statuses.merge(status.getRunId(), status, (current, next) -> RunStates.replaces(current, next) ? next : current);
+                if (status.getState() == RunState.STARTING && status.getWorkerId() != null) {
+                    claims.merge(status.getRunId(), new Claim(status.getAttempt(), status.getWorkerId()),
+                            (current, next) -> next.attempt() > current.attempt() ? next : current);
+                }
             } else {
                 ControlCommand command = MessageCodec.get().decode(record.value(), ControlCommand.class);
                 // an action this version does not know (UNKNOWN) is not an order it can follow

@@ -3,6 +3,7 @@ package io.tunestream.worker.service;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.AdapterSettings;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.TrainingSettings;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
@@ -14,7 +15,6 @@ import io.tunestream.worker.train.TrainingConfig;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns an {@link ExperimentRequest} into the {@link TrainingConfig} the CLI would build from the same values, and
@@ -23,9 +23,6 @@ import java.util.regex.Pattern;
  * they never name files or URLs.
  */
 public final class RequestMapper {
-
-    /** Run ids become directory names in the checkpoint store: no separators, no dot-dot. */
-    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private static final Set<String> ADAPTER_FIELDS = Set.of("rank", "alpha", "dropout", "targets", "tailMode");
     private static final Set<String> TRAINING_FIELDS = Set.of("learningRate", "batchSize", "epochs", "maxSteps",
@@ -46,7 +43,9 @@ public final class RequestMapper {
      * @throws InvalidRequestException naming the field at fault
      */
     public TrainingConfig resolve(ExperimentRequest request) {
-        checkRunId(request.getRunId());
+        RequestLimits.check(request).ifPresent(violation -> {
+            throw new InvalidRequestException(violation.field(), violation.message());
+        });
         AdapterMethod method = method(request.getMethod());
         String model = request.getModel();
         try {
@@ -56,8 +55,8 @@ public final class RequestMapper {
         }
         String dataset = request.getDataset() == null ? "" : request.getDataset().trim().toLowerCase(Locale.ROOT);
         if (!dataset.equals(DatasetCatalog.SST2)) {
-            throw new InvalidRequestException("dataset", "unknown dataset '" + request.getDataset()
-                    + "'; valid datasets: " + DatasetCatalog.SST2);
+            throw new InvalidRequestException("dataset", "unknown dataset " + RequestLimits.quote(request.getDataset())
+                    + "; valid datasets: " + DatasetCatalog.SST2);
         }
         TrainingConfig config;
         try {
@@ -75,10 +74,9 @@ public final class RequestMapper {
     }
 
     static void checkRunId(String runId) {
-        if (runId == null || !RUN_ID.matcher(runId).matches()) {
-            throw new InvalidRequestException("runId", "runId '" + runId + "' is not valid: use 1 to 128 letters,"
-                    + " digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        RequestLimits.checkRunId(runId).ifPresent(violation -> {
+            throw new InvalidRequestException(violation.field(), violation.message());
+        });
     }
 
     private AdapterMethod method(AdapterMethodId id) {

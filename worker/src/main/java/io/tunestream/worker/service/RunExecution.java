@@ -9,9 +9,12 @@ import io.tunestream.schemas.FailureKind;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.data.PreparationStoppedException;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.run.RunLease;
+import io.tunestream.worker.run.SupersededException;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Evaluator;
 import io.tunestream.worker.train.Trainer;
@@ -22,13 +25,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One attempt at a run, on the worker's training thread: check the request, prepare the experiment, train from the
- * run's latest checkpoint in the shared store (so a run redelivered after a crash resumes where it stopped), and
- * say how it ended. It never throws: every failure becomes a {@link RunOutcome.Failed} with its kind.
+ * run's latest checkpoint in the shared store (so a run dispatched again after a crash resumes where it stopped), and
+ * say how it ended. Every phase gives way to a stop request: preparation between its parts, training after its
+ * current step. It writes nothing once its {@link RunLease} is lost. It never throws: every failure becomes a
+ * {@link RunOutcome.Failed} with its kind.
  */
 final class RunExecution implements Callable<RunOutcome> {
 
@@ -43,10 +49,11 @@ final class RunExecution implements Callable<RunOutcome> {
     private final Path checkpointStore;
     private final AtomicReference<StopReason> stop;
     private final ClusterView view;
+    private final RunLease lease;
 
     RunExecution(ExperimentRequest request, TrainingListener listener, RequestMapper mapper, AdapterRegistry registry,
             ModelCatalog models, DatasetCatalog datasets, Path checkpointStore, AtomicReference<StopReason> stop,
-            ClusterView view) {
+            ClusterView view, RunLease lease) {
         this.request = request;
         this.listener = listener;
         this.mapper = mapper;
@@ -56,6 +63,7 @@ final class RunExecution implements Callable<RunOutcome> {
         this.checkpointStore = checkpointStore;
         this.stop = stop;
         this.view = view;
+        this.lease = lease;
     }
 
     @Override
@@ -69,38 +77,39 @@ final class RunExecution implements Callable<RunOutcome> {
         }
         long started = System.nanoTime();
         Long budgetSeconds = request.getMaxWallSeconds();
+        BooleanSupplier stopRequested = () -> {
+            if (!lease.held()) {
+                stop.compareAndSet(null, StopReason.SUPERSEDED);
+            }
+            view.order(runId).ifPresent(order -> stop.compareAndSet(null,
+                    order.getAction() == ControlAction.STOP ? StopReason.ORDERED : StopReason.CANCELLED));
+            if (budgetSeconds != null && (System.nanoTime() - started) / 1e9 > budgetSeconds) {
+                stop.compareAndSet(null, StopReason.BUDGET);
+            }
+            return stop.get() != null;
+        };
         try {
-            Experiment experiment = Experiment.prepare(config, registry, models, datasets);
-            RunDirectory runDirectory = RunDirectory.open(checkpointStore.resolve(runId), experiment.config());
+            Experiment experiment = Experiment.prepare(config, registry, models, datasets, stopRequested);
+            RunDirectory runDirectory = RunDirectory.open(checkpointStore.resolve(runId), experiment.config(), lease);
             TrainingSummary summary;
             try (NDManager manager = NDManager.newBaseManager();
                     AdaptedModel model = experiment.buildModel(manager)) {
                 Trainer trainer = new Trainer(model, experiment.config(), experiment.train(), experiment.dev(),
                         runDirectory, listener);
-                summary = trainer.run(() -> {
-                    view.order(runId).ifPresent(order -> stop.compareAndSet(null,
-                            order.getAction() == ControlAction.STOP ? StopReason.ORDERED : StopReason.CANCELLED));
-                    if (budgetSeconds != null && (System.nanoTime() - started) / 1e9 > budgetSeconds) {
-                        stop.compareAndSet(null, StopReason.BUDGET);
-                    }
-                    return stop.get() != null;
-                });
-                if (stop.get() == StopReason.ORDERED && !summary.outcome().equals("completed")) {
+                summary = trainer.run(stopRequested);
+                if (stop.get() == StopReason.ORDERED && !summary.outcome().equals("completed") && summary.steps() > 0) {
                     summary = finalSummary(summary, model, experiment, runDirectory);
                 }
             }
             if (summary.outcome().equals("completed")) {
                 return new RunOutcome.Succeeded(summary);
             }
-            return switch (stop.get()) {
-                case ORDERED -> new RunOutcome.Stopped(summary,
-                        view.order(runId).map(ControlCommand::getReason).orElse("stopped by the coordinator"));
-                case CANCELLED -> new RunOutcome.Cancelled(summary.steps());
-                case SHUTDOWN -> new RunOutcome.HandedBack(summary.steps());
-                case LOCK_LOST -> new RunOutcome.Abandoned(summary.steps());
-                case BUDGET -> new RunOutcome.Failed(FailureKind.BUDGET, "maxWallSeconds", "maxWallSeconds of "
-                        + budgetSeconds + " s ran out at step " + summary.steps() + "; the checkpoint is kept");
-            };
+            return stopped(summary.steps(), summary);
+        } catch (PreparationStoppedException e) {
+            return stopped(0, null);
+        } catch (SupersededException e) {
+            LOG.info("run {}: {}", runId, e.getMessage());
+            return new RunOutcome.Superseded(0);
         } catch (IllegalArgumentException e) {
             // the request was valid, but this worker cannot serve it (e.g. its dataset files are missing)
             LOG.warn("run {} cannot start here: {}", runId, e.getMessage());
@@ -112,6 +121,24 @@ final class RunExecution implements Callable<RunOutcome> {
             LOG.warn("run {} failed in training", runId, e);
             return new RunOutcome.Failed(FailureKind.TRAINING, null, e.toString());
         }
+    }
+
+    /**
+     * How a run that stopped before its last step ended, by the first reason given. {@code summary} is null when it
+     * stopped before training began (then an early-stop order ends it CANCELLED: there is nothing to summarise).
+     */
+    private RunOutcome stopped(long step, TrainingSummary summary) {
+        String runId = request.getRunId();
+        return switch (stop.get()) {
+            case ORDERED -> summary == null || summary.steps() == 0
+                    ? new RunOutcome.Cancelled(step)
+                    : new RunOutcome.Stopped(summary, view.order(runId).map(ControlCommand::getReason).orElse("stopped by the coordinator"));
+            case CANCELLED -> new RunOutcome.Cancelled(step);
+            case SHUTDOWN -> new RunOutcome.HandedBack(step);
+            case SUPERSEDED -> new RunOutcome.Superseded(step);
+            case BUDGET -> new RunOutcome.Failed(FailureKind.BUDGET, "maxWallSeconds", "maxWallSeconds of "
+                    + request.getMaxWallSeconds() + " s ran out at step " + step + "; the checkpoint is kept");
+        };
     }
 
     /**

@@ -9,7 +9,7 @@ sealed interface RunOutcome {
     /** Trained to the last step: SUCCEEDED with the summary; the request is done. */
     record Succeeded(TrainingSummary summary) implements RunOutcome {}
 
-    /** FAILED. A BAD_REQUEST also goes to the dead-letter topic and is rejected; the others complete the request. */
+    /** FAILED. A BAD_REQUEST also goes to the dead-letter topic with the request's bytes. */
     record Failed(FailureKind kind, String field, String message) implements RunOutcome {}
 
     /** The coordinator ordered an early stop: stopped after the current step, checkpointed, STOPPED with a summary. */
@@ -18,9 +18,9 @@ sealed interface RunOutcome {
     /** A cancel arrived: stopped after the current step, checkpointed, CANCELLED. */
     record Cancelled(long step) implements RunOutcome {}
 
-    /** The worker is shutting down: stopped after the current step, checkpointed, handed back to the queue. */
+    /** The worker is shutting down: stopped after the current step, checkpointed, QUEUED for the coordinator. */
     record HandedBack(long step) implements RunOutcome {}
 
-    /** The request's lock was lost: another worker may own the run now, so this one says nothing more. */
-    record Abandoned(long step) implements RunOutcome {}
+    /** A newer attempt owns the run: this one stopped without writing, and says nothing more. */
+    record Superseded(long step) implements RunOutcome {}
 }

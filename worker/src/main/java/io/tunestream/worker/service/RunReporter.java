@@ -3,6 +3,7 @@ package io.tunestream.worker.service;
 import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
+import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.RunFailure;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
@@ -139,7 +140,8 @@ final class RunReporter implements TrainingListener {
         if (kind == FailureKind.INFRASTRUCTURE) {
             failedAttempts++;
         }
-        return publish(RunState.FAILED, null, RunFailure.newBuilder().setKind(kind).setField(field).setMessage(message).build(), null);
+        return publish(RunState.FAILED, null, RunFailure.newBuilder().setKind(kind).setField(field)
+                .setMessage(RequestLimits.bounded(message)).build(), null);
     }
 
     /** FAILED for good: the run lost its last allowed attempt (already counted) to infrastructure. */
@@ -167,7 +169,7 @@ final class RunReporter implements TrainingListener {
         boolean queued = state == RunState.QUEUED;
         RunStatus status = RunStatus.newBuilder()
                 .setRunId(request.getRunId()).setSweepId(request.getSweepId()).setState(state).setAttempt(attempt)
-                .setFailedAttempts(failedAttempts).setReason(reason)
+                .setFailedAttempts(failedAttempts).setReason(RequestLimits.bounded(reason))
                 .setWorkerId(queued ? null : workerId).setStep(step).setTotalSteps(totalSteps)
                 .setLatestLoss(latestLoss).setBestAccuracy(bestAccuracy).setBestStep(bestStep)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)

@@ -7,5 +7,6 @@ enum StopReason {
     ORDERED,
     SHUTDOWN,
     BUDGET,
-    LOCK_LOST
+    /** A newer attempt claimed the run (docs/worker.md, "Claims"): this one writes and says nothing more. */
+    SUPERSEDED
 }

@@ -1,16 +1,14 @@
 package io.tunestream.worker.service;
 
-import io.tunestream.schemas.AdapterMethodId;
-import io.tunestream.schemas.AdapterSettings;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.MessageFormatException;
+import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
-import io.tunestream.schemas.TrainingSettings;
 import io.tunestream.schemas.WorkerHeartbeat;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -27,10 +25,13 @@ import io.tunestream.worker.queue.GroupRequestQueue;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.queue.RequestQueue;
 import io.tunestream.worker.queue.ShareRequestQueue;
+import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.run.RunLease;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingListener;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,25 +43,33 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker: takes one request at a time from the requests topic, trains it on its own thread while this thread
- * keeps the request's lock, streams metrics and status, and settles the request only after the run's terminal
- * status is on the broker. Bad input never stops it: an undecodable or invalid request ends FAILED with a reason
- * and goes to the dead-letter topic.
+ * The worker: takes one request at a time from the requests topic, claims its run (docs/worker.md, "Claims"),
+ * settles the request and leaves the group, trains the run on its own thread, and streams metrics and status. An
+ * attempt that a newer one supersedes stops and writes nothing more. Bad input never stops it: a record that is not
+ * a request goes to the dead-letter topic; a request that cannot run ends FAILED naming the field, and goes there too.
  *
  * <p>Life cycle: {@link #run} on a thread of the caller's; {@link #shutdown} from any thread (a signal handler)
- * finishes the current step, checkpoints, hands the run back and returns from {@link #run}.
+ * finishes the current step (or stops preparing), checkpoints, hands the run back (QUEUED, for the coordinator to
+ * dispatch again) and returns from {@link #run}.
  */
 public final class Worker implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
-    /** How long a terminal status may take to reach the broker before the request is left for redelivery. */
+    /** How long a terminal status may take to reach the broker before the worker moves on (the producer retries on). */
     private static final Duration STATUS_PATIENCE = Duration.ofMinutes(10);
+    /** How long the status topic may take to be read up to now before a decision about a request. */
+    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(10);
+    /** How long a claim (STARTING) may take to reach the broker. */
+    private static final Duration CLAIM_PATIENCE = Duration.ofSeconds(10);
+    /** A hand-back's QUEUED status must reach the broker within the shutdown grace. */
+    private static final Duration HAND_BACK_PATIENCE = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
     private final Clock clock;
@@ -143,7 +152,7 @@ public final class Worker implements Runnable {
                     try {
                         handle(delivery.get(), requests, publisher, view, training);
                     } catch (RuntimeException e) {
-                        // a bug of ours must not stop the worker; the request is redelivered after its lock lapses
+                        // a bug of ours must not stop the worker; the coordinator dispatches an unstarted run again
                         LOG.error("unexpected failure handling {}", delivery.get().coordinates(), e);
                     }
                 }
@@ -154,9 +163,24 @@ public final class Worker implements Runnable {
         } finally {
             heartbeats.shutdownNow();
             training.shutdownNow();
+            awaitTrainingThread(training);
             queue = null;
             finished.countDown();
             LOG.info("worker {} stopped", id);
+        }
+    }
+
+    /**
+     * The training thread runs native code: the process must not exit under it (a JVM leaving while libtorch works
+     * crashes it). Every run has returned by now; this waits for the thread itself.
+     */
+    private static void awaitTrainingThread(ExecutorService training) {
+        try {
+            if (!training.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("the training thread did not end within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -194,50 +218,83 @@ public final class Worker implements Runnable {
             ExecutorService training) {
         ExperimentRequest request;
         try {
-            request = MessageCodec.get().decode(delivery.value(), ExperimentRequest.class);
-        } catch (MessageFormatException e) {
-            poison(delivery, requests, publisher, null, e.getMessage());
-            return;
-        }
-        String runId = request.getRunId();
-        try {
-            RequestMapper.checkRunId(runId);
+            request = decode(delivery);
         } catch (InvalidRequestException e) {
             poison(delivery, requests, publisher, e.field(), e.getMessage());
             return;
         }
-        // keeping the request meanwhile: a classic group evicts a member that stops polling
-        if (!view.catchUp(Duration.ofSeconds(10), () -> requests.hold(delivery, Duration.ofMillis(50)))) {
-            LOG.warn("run {}: could not read the latest statuses; deciding on what is known", runId);
+        String runId = request.getRunId();
+        if (!view.catchUp(CATCH_UP_PATIENCE)) {
+            LOG.warn("run {}: could not read the latest statuses within {} s; handing the request back",
+                    runId, CATCH_UP_PATIENCE.toSeconds());
+            requests.release(delivery);
+            return;
         }
-        Optional<RunStatus> previous = view.status(runId);
-        if (previous.isPresent() && RunStates.ended(previous.get().getState())) {
-            LOG.info("run {} already ended {}; acknowledging its redelivery without training", runId, previous.get().getState());
+        Optional<RunStatus> latest = view.status(runId);
+        if (latest.isPresent() && RunStates.ended(latest.get().getState())) {
+            LOG.info("run {} already ended {}; settling a late delivery ({}) without a run", runId,
+                    latest.get().getState(), delivery.coordinates());
             requests.complete(delivery);
             return;
         }
-        int attempt = previous.map(RunStatus::getAttempt).orElse(0) + 1;
-        // an attempt that never said how it ended lost its worker (killed, or cut off from Kafka past its lock)
-        boolean previousLost = previous.map(p -> p.getState() == RunState.STARTING || p.getState() == RunState.RUNNING).orElse(false);
-        int failedAttempts = previous.map(RunStatus::getFailedAttempts).orElse(0) + (previousLost ? 1 : 0);
+        Optional<ClusterView.Claim> claim = view.claim(runId);
+        int latestAttempt = Math.max(latest.map(RunStatus::getAttempt).orElse(0), claim.map(ClusterView.Claim::attempt).orElse(0));
+        boolean inProgress = latest.map(s -> s.getState() == RunState.STARTING || s.getState() == RunState.RUNNING).orElse(false);
+        // the coordinator numbers its dispatches; a request published without one takes the next attempt, unless its
+        // run is in progress (only the coordinator decides that an attempt was lost)
+        int attempt = request.getAttempt() > 0 ? request.getAttempt() : inProgress ? latestAttempt : latestAttempt + 1;
+        if (claim.isPresent() && claim.get().attempt() >= attempt) {
+            LOG.info("run {}: attempt {} is already claimed by {} (attempt {}); settling the duplicate delivery {} without a run",
+                    runId, attempt, claim.get().workerId(), claim.get().attempt(), delivery.coordinates());
+            requests.complete(delivery);
+            return;
+        }
+        if (stopping) {
+            requests.release(delivery);
+            return;
+        }
+        int failedAttempts = latest.map(RunStatus::getFailedAttempts).orElse(0);
         RunReporter reporter = new RunReporter(publisher, request, attempt, failedAttempts, config.workerId(),
                 config.statusInterval(), clock);
+        if (!claimed(runId, attempt, reporter, view)) {
+            requests.complete(delivery);
+            return;
+        }
+        // the run is this worker's: the request is done with, and the coordinator owns the run from here on
+        RequestQueue.Settlement settled = requests.complete(delivery);
+        if (!settled.confirmed()) {
+            LOG.warn("run {}: the broker did not take the request's acknowledgement ({}); a redelivery will find the claim",
+                    runId, settled.error());
+        }
+        requests.leave();
+        Path runDirectory = config.checkpointStore().resolve(runId);
+        // the attempt owns the run while its claim is the newest, the run has not been ended for it (the coordinator
+        // fails an attempt it stopped hearing from), and the run directory names no newer attempt
+        RunLease lease = () -> view.claim(runId).map(c -> c.heldBy(attempt, config.workerId())).orElse(false)
+                && view.status(runId).map(s -> !RunStates.ended(s.getState())).orElse(true)
+                && RunDirectory.ownedBy(runDirectory, attempt);
         Optional<ControlCommand> order = view.order(runId);
         if (order.isPresent()) {
             String reason = order.get().getReason() == null ? "cancelled" : order.get().getReason();
             LOG.info("run {} was ordered to {} before it started: {}", runId, order.get().getAction(), reason);
-            settle(delivery, requests, reporter.cancelled(reason), requests::complete);
+            conclude(runId, lease, () -> reporter.cancelled(reason));
             return;
         }
         if (failedAttempts >= request.getMaxAttempts()) {
             String message = failedAttempts + " attempts lost to infrastructure (the last on worker "
-                    + previous.map(RunStatus::getWorkerId).orElse("?") + "); maxAttempts is " + request.getMaxAttempts();
+                    + latest.map(RunStatus::getWorkerId).orElse("?") + "); maxAttempts is " + request.getMaxAttempts();
             LOG.warn("run {} given up: {}", runId, message);
-            settle(delivery, requests, reporter.gaveUp(message), requests::complete);
+            conclude(runId, lease, () -> reporter.gaveUp(message));
+            return;
+        }
+        try {
+            RunDirectory.takeOver(runDirectory, attempt);
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warn("run {}: {}", runId, e.getMessage());
+            conclude(runId, lease, () -> reporter.failed(FailureKind.INFRASTRUCTURE, null, e.getMessage()));
             return;
         }
         LOG.info("run {} attempt {} starting ({}, delivery {})", runId, attempt, request.getMethod(), delivery.coordinates());
-        reporter.publish(RunState.STARTING);
         metrics.runStarted(RunLabels.of(request));
         AtomicReference<StopReason> stop = new AtomicReference<>(stopping ? StopReason.SHUTDOWN : null);
         currentStop.set(stop);
@@ -257,8 +314,8 @@ public final class Worker implements Runnable {
                 }
             });
             Future<RunOutcome> running = training.submit(new RunExecution(request, listener, mapper, registry,
-                    models, datasets, config.checkpointStore(), stop, view));
-            outcome = await(running, delivery, requests, stop);
+                    models, datasets, config.checkpointStore(), stop, view, lease));
+            outcome = await(running, stop);
         } finally {
             currentStop.set(null);
             currentRun = null;
@@ -269,93 +326,121 @@ public final class Worker implements Runnable {
         LOG.info("run {}: publishing metrics cost {}", runId, lastPublishingCost);
         if (outcome instanceof RunOutcome.Succeeded s) {
             LOG.info("run {} succeeded: best dev accuracy {} at step {}", runId, s.summary().bestAccuracy(), s.summary().bestStep());
-            settle(delivery, requests, reporter.succeeded(s.summary()), requests::complete);
+            conclude(runId, lease, () -> reporter.succeeded(s.summary()));
         } else if (outcome instanceof RunOutcome.Failed f && f.kind() == FailureKind.BAD_REQUEST) {
             LOG.warn("run {} rejected: {}", runId, f.message());
             publisher.deadLetter(delivery.key(), delivery.value(), delivery.coordinates(), f.field(), f.message());
-            settle(delivery, requests, reporter.failed(f.kind(), f.field(), f.message()), requests::reject);
+            conclude(runId, lease, () -> reporter.failed(f.kind(), f.field(), f.message()));
         } else if (outcome instanceof RunOutcome.Failed f) {
             LOG.warn("run {} failed ({}): {}", runId, f.kind(), f.message());
-            settle(delivery, requests, reporter.failed(f.kind(), f.field(), f.message()), requests::complete);
+            conclude(runId, lease, () -> reporter.failed(f.kind(), f.field(), f.message()));
         } else if (outcome instanceof RunOutcome.Stopped st) {
             LOG.info("run {} stopped early at step {}: {}", runId, st.summary().steps(), st.reason());
-            settle(delivery, requests, reporter.stopped(st.summary(), st.reason()), requests::complete);
+            conclude(runId, lease, () -> reporter.stopped(st.summary(), st.reason()));
         } else if (outcome instanceof RunOutcome.Cancelled c) {
             LOG.info("run {} cancelled at step {}", runId, c.step());
-            settle(delivery, requests, reporter.cancelled(view.order(runId).map(ControlCommand::getReason).orElse(null)),
-                    requests::complete);
+            conclude(runId, lease, () -> reporter.cancelled(view.order(runId).map(ControlCommand::getReason).orElse(null)));
         } else if (outcome instanceof RunOutcome.HandedBack h) {
-            LOG.info("run {} handed back at step {} (checkpointed)", runId, h.step());
-            EventPublisher.await(reporter.publish(RunState.QUEUED), Duration.ofSeconds(5), () -> {});
-            requests.release(delivery);
-        } else if (outcome instanceof RunOutcome.Abandoned a) {
-            LOG.warn("run {} abandoned at step {}: its lock was lost", runId, a.step());
-            // nothing to hand back any more; this only lets go of the record here
-            requests.release(delivery);
+            LOG.info("run {} handed back at step {} (checkpointed); the coordinator dispatches it again", runId, h.step());
+            if (lease.held()) {
+                EventPublisher.await(reporter.publish(RunState.QUEUED), HAND_BACK_PATIENCE, () -> {});
+            }
+        } else if (outcome instanceof RunOutcome.Superseded su) {
+            LOG.warn("run {} attempt {} stopped: a newer attempt owns the run", runId, attempt);
         }
     }
 
     /**
-     * Waits for the training thread while keeping the request's lock: the hold itself waits (polling) up to the
-     * hold interval, so a renewed record is taken back as soon as it arrives. A shutdown or a lost lock is passed on
-     * to the training thread, which stops after its current step.
+     * The record's bytes as a request whose run id can name a run.
+     *
+     * @throws InvalidRequestException for a record that is not one (the field at fault, or null for the whole record)
      */
-    private RunOutcome await(Future<RunOutcome> running, Delivery delivery, RequestQueue requests,
-            AtomicReference<StopReason> stop) {
-        while (!running.isDone()) {
-            if (!requests.hold(delivery, config.holdInterval())) {
-                stop.compareAndSet(null, StopReason.LOCK_LOST);
-            }
+    private static ExperimentRequest decode(Delivery delivery) {
+        if (delivery.value() == null) {
+            throw new InvalidRequestException(null, "an empty record (a tombstone) is not a request");
+        }
+        RequestLimits.checkSize(delivery.value().length).ifPresent(v -> {
+            throw new InvalidRequestException(v.field(), v.message());
+        });
+        ExperimentRequest request;
+        try {
+            request = MessageCodec.get().decode(delivery.value(), ExperimentRequest.class);
+        } catch (MessageFormatException e) {
+            throw new InvalidRequestException(null, e.getMessage());
+        }
+        RequestMapper.checkRunId(request.getRunId());
+        if (delivery.key() != null && !delivery.key().equals(request.getRunId())) {
+            throw new InvalidRequestException("runId", "the record's key " + RequestLimits.quote(delivery.key())
+                    + " is not its runId " + RequestLimits.quote(request.getRunId()));
+        }
+        return request;
+    }
+
+    /**
+     * Claims {@code attempt} of the run: publishes STARTING and reads the status topic up to it. The first STARTING
+     * of an attempt on the topic wins, so of two workers given the same request at once exactly one goes on.
+     */
+    private boolean claimed(String runId, int attempt, RunReporter reporter, ClusterView view) {
+        if (!EventPublisher.await(reporter.publish(RunState.STARTING), CLAIM_PATIENCE, () -> {})
+                || !view.catchUp(CATCH_UP_PATIENCE)) {
+            LOG.warn("run {}: could not confirm the claim on attempt {}; leaving the run to the coordinator", runId, attempt);
+            return false;
+        }
+        Optional<ClusterView.Claim> winner = view.claim(runId);
+        if (winner.isEmpty() || !winner.get().heldBy(attempt, config.workerId())) {
+            LOG.info("run {}: {} claimed attempt {} first; backing off", runId,
+                    winner.map(ClusterView.Claim::workerId).orElse("another worker"), attempt);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Waits for the training thread, passing a shutdown on to it: it stops after its current step (or at once while
+     * it prepares), checkpoints and returns.
+     */
+    private RunOutcome await(Future<RunOutcome> running, AtomicReference<StopReason> stop) {
+        while (true) {
             if (stopping) {
                 stop.compareAndSet(null, StopReason.SHUTDOWN);
             }
-        }
-        try {
-            return running.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, "interrupted");
-        } catch (ExecutionException e) {
-            // RunExecution turns every failure into an outcome; an Error escaping it is this worker's fault
-            return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, e.getCause().toString());
+            try {
+                return running.get(config.runCheckInterval().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // still training
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop.compareAndSet(null, StopReason.SHUTDOWN);
+            } catch (ExecutionException e) {
+                // RunExecution turns every failure into an outcome; an Error escaping it is this worker's fault
+                return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, e.getCause().toString());
+            }
         }
     }
 
-    /** Publishes the terminal status, keeps the lock until the broker has it, then settles the request. */
-    private void settle(Delivery delivery, RequestQueue requests, Future<RecordMetadata> status,
-            java.util.function.Consumer<Delivery> settlement) {
-        if (EventPublisher.await(status, STATUS_PATIENCE, () -> requests.hold(delivery, Duration.ofMillis(100)))) {
-            settlement.accept(delivery);
-        } else {
-            LOG.warn("the status of {} did not reach the broker; leaving the request for redelivery", delivery.coordinates());
-            requests.release(delivery);
+    /** Publishes a terminal status while this attempt still owns the run, and waits until the broker has it. */
+    private void conclude(String runId, RunLease lease, java.util.function.Supplier<Future<RecordMetadata>> status) {
+        if (!lease.held()) {
+            LOG.warn("run {}: a newer attempt owns the run; this attempt's ending is not published", runId);
+            return;
+        }
+        if (!EventPublisher.await(status.get(), STATUS_PATIENCE, () -> {})) {
+            LOG.warn("run {}: its final status did not reach the broker within {} min; the producer keeps retrying it",
+                    runId, STATUS_PATIENCE.toMinutes());
         }
     }
 
     /**
-     * A record that is not a request at all: dead-lettered, FAILED under its key when the key is a usable run id,
-     * and rejected so that it is never delivered again.
+     * A record that is not a request for a run: dead-lettered with its bytes and rejected, so that it is never
+     * delivered again. No run's status is written: a record that cannot be read proves nothing about any run.
      */
     private void poison(Delivery delivery, RequestQueue requests, EventPublisher publisher, String field, String reason) {
-        LOG.warn("poison record {}: {}", delivery.coordinates(), reason);
+        LOG.warn("poison record {}: {}", delivery.coordinates(), RequestLimits.bounded(reason));
         publisher.deadLetter(delivery.key(), delivery.value(), delivery.coordinates(), field, reason);
-        String key = delivery.key();
-        boolean usableKey;
-        try {
-            RequestMapper.checkRunId(key);
-            usableKey = true;
-        } catch (InvalidRequestException e) {
-            usableKey = false;
+        RequestQueue.Settlement settled = requests.reject(delivery);
+        if (!settled.confirmed()) {
+            LOG.warn("the broker did not take the rejection of {}: {}", delivery.coordinates(), settled.error());
         }
-        if (!usableKey) {
-            requests.reject(delivery);
-            return;
-        }
-        ExperimentRequest placeholder = ExperimentRequest.newBuilder().setRunId(key).setMethod(AdapterMethodId.unknown)
-                .setAdapter(AdapterSettings.newBuilder().build()).setTraining(TrainingSettings.newBuilder().build())
-                .setSubmittedAt(clock.instant()).build();
-        RunReporter reporter = new RunReporter(publisher, placeholder, 1, 0, config.workerId(), config.statusInterval(), clock);
-        settle(delivery, requests, reporter.failed(FailureKind.BAD_REQUEST, field, reason), requests::reject);
     }
 
     private void heartbeat(EventPublisher publisher) {
@@ -385,7 +470,7 @@ public final class Worker implements Runnable {
         } else if (outcome instanceof RunOutcome.HandedBack) {
             return "handed_back";
         }
-        return "abandoned";
+        return "superseded";
     }
 
     private static String hostName() {

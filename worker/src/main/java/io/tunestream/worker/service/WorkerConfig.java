@@ -24,7 +24,7 @@ import java.util.UUID;
  * @param modelRoots directories under which requests may name HuggingFace models; none: no such models
  * @param dataDirectory where datasets are looked for first; empty: the environment variable, then the user cache
  * @param pollTimeout how long one poll of the requests topic waits
- * @param holdInterval how often a held request's lock is kept while its run trains
+ * @param runCheckInterval how often the worker's thread, waiting for its run, passes a shutdown on to it
  * @param statusInterval how often a running run's status is refreshed between evaluations
  * @param heartbeatInterval how often the worker says it is alive
  */
@@ -39,7 +39,7 @@ public record WorkerConfig(
         List<Path> modelRoots,
         Optional<Path> dataDirectory,
         Duration pollTimeout,
-        Duration holdInterval,
+        Duration runCheckInterval,
         Duration statusInterval,
         Duration heartbeatInterval) {
 
@@ -58,7 +58,7 @@ public record WorkerConfig(
         if (checkpointStore == null) {
             throw new IllegalArgumentException("a checkpoint store directory is required");
         }
-        for (Duration d : List.of(pollTimeout, holdInterval, statusInterval, heartbeatInterval)) {
+        for (Duration d : List.of(pollTimeout, runCheckInterval, statusInterval, heartbeatInterval)) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("intervals must be positive, got " + d);
             }
@@ -87,42 +87,42 @@ public record WorkerConfig(
 
     public WorkerConfig withQueueMode(QueueMode mode) {
         return new WorkerConfig(bootstrapServers, mode, groupId, workerId, topics, checkpointStore, clientProperties,
-                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
     public WorkerConfig withWorkerId(String id) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, id, topics, checkpointStore, clientProperties,
-                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
     public WorkerConfig withGroupId(String id) {
         return new WorkerConfig(bootstrapServers, queueMode, id, workerId, topics, checkpointStore, clientProperties,
-                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
     public WorkerConfig withTopics(Topics newTopics) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, newTopics, checkpointStore,
-                clientProperties, modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                clientProperties, modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
     public WorkerConfig withClientProperties(Properties properties) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore, properties,
-                modelRoots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
-    public WorkerConfig withHoldInterval(Duration interval) {
+    public WorkerConfig withRunCheckInterval(Duration interval) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
                 clientProperties, modelRoots, dataDirectory, pollTimeout, interval, statusInterval, heartbeatInterval);
     }
 
     public WorkerConfig withModelRoots(List<Path> roots) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
-                clientProperties, roots, dataDirectory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                clientProperties, roots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
     public WorkerConfig withDataDirectory(Optional<Path> directory) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
-                clientProperties, modelRoots, directory, pollTimeout, holdInterval, statusInterval, heartbeatInterval);
+                clientProperties, modelRoots, directory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
     }
 
     /** The settings every client starts from: the properties file, then the bootstrap address. */

@@ -43,7 +43,7 @@ public final class Trainer {
 
     /** Steps in one epoch: every training example once, the last batch possibly smaller. */
     public static long batchesPerEpoch(int examples, int batchSize) {
-        return (examples + batchSize - 1) / batchSize;
+        return ((long) examples + batchSize - 1) / batchSize;
     }
 
     /** Steps the run takes: all epochs, capped by {@code maxSteps} when set. */
@@ -65,6 +65,10 @@ public final class Trainer {
                     .map(dir -> TrainingCheckpoint.load(dir, model, optimizer))
                     .orElse(TrainingState.initial());
             runDirectory.truncateMetricsAfter(state.step());
+            if (state.step() < totalSteps && stopRequested.getAsBoolean()) {
+                // asked to stop before its first step: nothing changed since the checkpoint
+                return summary("stopped", state, null, 0, 0);
+            }
             if (state.step() < totalSteps) {
                 rehearse(optimizer, (int) (state.step() / perEpoch));
             }
@@ -152,11 +156,13 @@ public final class Trainer {
     }
 
     private void checkpoint(AdamW optimizer, TrainingState state) {
+        runDirectory.ensureLease("the checkpoint of step " + state.step());
         TrainingCheckpoint.save(runDirectory.latestCheckpoint(), model, optimizer, state);
         listener.onCheckpoint(state.step());
     }
 
     private void saveBest() {
+        runDirectory.ensureLease("the best checkpoint");
         try {
             Files.createDirectories(runDirectory.bestCheckpoint());
             AdapterCheckpoint.save(model, runDirectory.bestCheckpoint().resolve("adapter.safetensors"));

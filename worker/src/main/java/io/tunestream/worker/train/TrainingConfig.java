@@ -107,10 +107,14 @@ public record TrainingConfig(
         return resolved;
     }
 
+    /** Far past any batch that fits a device; bounds keep step arithmetic away from overflow. */
+    static final int MAX_BATCH = 65_536;
+    static final int MAX_EPOCHS = 100_000;
+
     private void check() {
         positive("learningRate", learningRate);
-        atLeast("batchSize", batchSize, 1);
-        atLeast("epochs", epochs, 1);
+        within("batchSize", batchSize, 1, MAX_BATCH);
+        within("epochs", epochs, 1, MAX_EPOCHS);
         atLeast("maxSteps", maxSteps, 0);
         if (!(warmupRatio >= 0 && warmupRatio < 1)) {
             throw new IllegalArgumentException("warmupRatio must be in [0, 1), got " + warmupRatio);
@@ -128,7 +132,7 @@ public record TrainingConfig(
             throw new IllegalArgumentException("maxLength must be at most 512 (BERT's positions), got " + maxLength);
         }
         atLeast("trainSamples", trainSamples, 0);
-        atLeast("evalBatchSize", evalBatchSize, 1);
+        within("evalBatchSize", evalBatchSize, 1, MAX_BATCH);
     }
 
     /** The adapter options this config describes (valid only after {@link #resolve}). */
@@ -139,6 +143,13 @@ public record TrainingConfig(
     private static void positive(String field, Double value) {
         if (value == null || !(value > 0) || value.isInfinite()) {
             throw new IllegalArgumentException(field + " must be a positive number, got " + value);
+        }
+    }
+
+    private static void within(String field, Integer value, int minimum, int maximum) {
+        atLeast(field, value, minimum);
+        if (value > maximum) {
+            throw new IllegalArgumentException(field + " must be at most " + maximum + ", got " + value);
         }
     }
 
