@@ -1,10 +1,12 @@
 package io.tunestream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -28,19 +31,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Workers as separate processes, started the way operators start them ({@code tunestream worker}), killed with
- * SIGKILL and stopped with SIGTERM, against an embedded broker: no run is lost and none runs twice.
+ * SIGKILL and stopped with SIGTERM, against an embedded broker and a coordinator that owns every run: no run is lost,
+ * none runs twice, and a resumed run continues at the step after its last checkpoint.
  */
 class WorkerProcessTest {
 
     private static final int STEPS = 300;
     private static final int CHECKPOINT_EVERY = 10;
-    /**
-     * Share groups: a 6 s record lock instead of 30 s, so that a dead worker's run returns to the queue quickly. Not
-     * shorter: two worker processes and the broker share two cores here, and a renewal must make its round trip
-     * within two thirds of the lock.
-     */
-    private static final Map<String, String> SHORT_LOCK = Map.of(
-            "group.share.record.lock.duration.ms", "6000", "group.share.min.record.lock.duration.ms", "1000");
+    /** Worker processes heartbeat every 5 s; a killed one's run is dispatched again 12 s after it was last heard of. */
+    private static final Duration WORKER_TIMEOUT = Duration.ofSeconds(12);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final List<Process> processes = new ArrayList<>();
 
@@ -48,21 +48,22 @@ class WorkerProcessTest {
     @EnumSource(QueueMode.class)
     @Timeout(300)
     void aKilledWorkersRunIsResumedByAnotherFromItsLastCheckpoint(QueueMode mode) throws Exception {
-        try (KafkaFixture kafka = new KafkaFixture(SHORT_LOCK, 1)) {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                Coordinator coordinator = Coordination.start(kafka, START_TIMEOUT, WORKER_TIMEOUT)) {
             try {
                 Process first = startWorker(kafka, "first", mode);
-                kafka.submit(request("crash"));
+                Coordination.submit(kafka, request("crash"));
                 kafka.metrics.await(StepMetric.class, m -> m.size() >= 25, Duration.ofSeconds(120), "25 steps");
                 first.destroyForcibly();
                 assertTrue(first.waitFor(30, TimeUnit.SECONDS));
                 long checkpointed = checkpointStep(kafka.store.resolve("crash"));
-                long lastStepOfFirst = lastStep(kafka, 1);
                 assertTrue(checkpointed % CHECKPOINT_EVERY == 0, "checkpoint at step " + checkpointed + ": "
                         + Files.readString(kafka.store.resolve("crash/config.json")));
 
                 startWorker(kafka, "second", mode);
                 RunStatus done = kafka.awaitState("crash", RunState.SUCCEEDED, Duration.ofSeconds(180));
                 assertEquals(2, done.getAttempt());
+                assertEquals(1, done.getFailedAttempts(), "the lost attempt is counted");
                 assertEquals("second", done.getWorkerId());
                 List<Long> resumedSteps = stepsOf(kafka, 2);
                 assertEquals(checkpointed + 1, resumedSteps.get(0), "resumed at the step after the last checkpoint");
@@ -71,6 +72,7 @@ class WorkerProcessTest {
                 List<RunStatus> statuses = kafka.statusesOf("crash");
                 assertEquals(1, statuses.stream().filter(s -> s.getState() == RunState.SUCCEEDED).count(), "SUCCEEDED twice");
                 assertEquals(1, statuses.stream().filter(s -> s.getSummary() != null).count(), "two final summaries");
+                assertMetricsFileHoldsEveryStepOnce(kafka.store.resolve("crash"), STEPS);
             } finally {
                 stopAll(kafka);
             }
@@ -81,14 +83,16 @@ class WorkerProcessTest {
     @EnumSource(QueueMode.class)
     @Timeout(300)
     void sigtermHandsTheRunBackWithinThirtySecondsAndANewWorkerCompletesIt(QueueMode mode) throws Exception {
-        try (KafkaFixture kafka = new KafkaFixture(SHORT_LOCK, 1)) {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                Coordinator coordinator = Coordination.start(kafka, START_TIMEOUT, WORKER_TIMEOUT)) {
             try {
                 Process first = startWorker(kafka, "first", mode);
-                kafka.submit(request("term"));
+                Coordination.submit(kafka, request("term"));
                 kafka.metrics.await(StepMetric.class, m -> m.size() >= 25, Duration.ofSeconds(120), "25 steps");
                 long signalled = System.nanoTime();
                 first.destroy();
                 assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the worker did not exit within 30 s of SIGTERM");
+                assertEquals(0, first.exitValue(), "exit status after SIGTERM");
                 double seconds = (System.nanoTime() - signalled) / 1e9;
                 RunStatus handedBack = kafka.awaitState("term", RunState.QUEUED, Duration.ofSeconds(10));
                 long lastStepOfFirst = lastStep(kafka, 1);
@@ -98,6 +102,7 @@ class WorkerProcessTest {
                 startWorker(kafka, "second", mode);
                 RunStatus done = kafka.awaitState("term", RunState.SUCCEEDED, Duration.ofSeconds(180));
                 assertEquals("second", done.getWorkerId());
+                assertEquals(0, done.getFailedAttempts(), "a hand-back is not a lost attempt");
                 assertEquals(LongStream.rangeClosed(lastStepOfFirst + 1, STEPS).boxed().toList(), stepsOf(kafka, 2),
                         "the new worker did not continue at the step after the hand-back");
                 System.out.printf("SIGTERM to exit: %.1f s%n", seconds);
@@ -108,16 +113,16 @@ class WorkerProcessTest {
     }
 
     /**
-     * Must-show 3 of the scheduling issue: a run whose worker dies twice is retried (Kafka redelivers it once the dead
-     * worker's lock lapses; the next worker counts the lost attempt) and succeeds on its third attempt, within its
-     * three allowed.
+     * A run whose worker dies twice is dispatched again each time by the coordinator (which stops hearing of the
+     * attempt) and succeeds on its third attempt, within its three allowed.
      */
     @Test
     @Timeout(300)
     void aRunWhoseWorkerDiesTwiceIsRetriedAndSucceeds() throws Exception {
-        try (KafkaFixture kafka = new KafkaFixture(SHORT_LOCK, 1)) {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                Coordinator coordinator = Coordination.start(kafka, START_TIMEOUT, WORKER_TIMEOUT)) {
             try {
-                kafka.submit(request("twice"));
+                Coordination.submit(kafka, request("twice"));
                 for (int attempt = 1; attempt <= 2; attempt++) {
                     Process doomed = startWorker(kafka, "doomed-" + attempt, QueueMode.SHARE);
                     int started = attempt;
@@ -136,6 +141,145 @@ class WorkerProcessTest {
                 stopAll(kafka);
             }
         }
+    }
+
+    /**
+     * SIGTERM at random moments: while the worker prepares the run, and at random points of its training (which
+     * checkpoints every 5 steps and evaluates every 25). Each time the worker exits 0 within the 30 s grace, with no
+     * native crash, after publishing QUEUED; the coordinator dispatches the run again and the next worker continues
+     * at the step after the last one taken.
+     */
+    @Test
+    @Timeout(420)
+    void sigtermAtRandomMomentsHandsBackWithinTheGraceAndTheRunResumesExactly() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        System.out.println("SIGTERM moments seed: " + seed);
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                Coordinator coordinator = Coordination.start(kafka, START_TIMEOUT, WORKER_TIMEOUT)) {
+            try {
+                ExperimentRequest request = request("moments");
+                request.getTraining().setCheckpointEvery(5);
+                request.getTraining().setEvalEvery(25);
+                Coordination.submit(kafka, request);
+                int signals = 4;
+                for (int attempt = 1; attempt <= signals; attempt++) {
+                    int current = attempt;
+                    Process worker = startWorker(kafka, "term-" + attempt, QueueMode.SHARE);
+                    String moment;
+                    if (attempt == 1) {
+                        // preparing: its claim is published, no step taken yet
+                        kafka.status.await(RunStatus.class, all -> all.stream().anyMatch(s -> s.getRunId().equals("moments")
+                                && s.getState() == RunState.STARTING && s.getAttempt() == current), Duration.ofSeconds(120), "attempt 1 claimed");
+                        moment = "preparation";
+                    } else {
+                        kafka.metrics.await(StepMetric.class, m -> m.stream().anyMatch(s -> s.getAttempt() == current),
+                                Duration.ofSeconds(120), "a step of attempt " + attempt);
+                        long delay = random.nextInt(1500);
+                        Thread.sleep(delay);
+                        moment = delay + " ms into training";
+                    }
+                    long signalled = System.nanoTime();
+                    worker.destroy();
+                    assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "attempt " + attempt + " (" + moment + "): no exit within 30 s");
+                    double seconds = (System.nanoTime() - signalled) / 1e9;
+                    assertEquals(0, worker.exitValue(), "attempt " + attempt + " (" + moment + "): exit status");
+                    String log = Files.readString(kafka.root.resolve("term-" + attempt + ".log"));
+                    assertFalse(log.contains("SIGSEGV") || log.contains("hs_err"), "a native crash at " + moment);
+                    kafka.status.await(RunStatus.class, all -> all.stream().anyMatch(s -> s.getRunId().equals("moments")
+                            && s.getState() == RunState.QUEUED && s.getAttempt() == current), Duration.ofSeconds(10),
+                            "attempt " + attempt + " handed back");
+                    System.out.printf("SIGTERM at %s: exited 0 after %.1f s%n", moment, seconds);
+                }
+                startWorker(kafka, "finisher", QueueMode.SHARE);
+                RunStatus done = kafka.awaitState("moments", RunState.SUCCEEDED, Duration.ofSeconds(180));
+                assertEquals(signals + 1, done.getAttempt());
+                assertEquals(0, done.getFailedAttempts(), "a hand-back is not a lost attempt");
+                long previousLast = 0;
+                for (int attempt = 1; attempt <= signals + 1; attempt++) {
+                    List<Long> steps = stepsOf(kafka, attempt);
+                    if (steps.isEmpty()) {
+                        continue;
+                    }
+                    assertEquals(LongStream.rangeClosed(previousLast + 1, steps.get(steps.size() - 1)).boxed().toList(), steps,
+                            "attempt " + attempt + " did not continue at the step after the hand-back");
+                    previousLast = steps.get(steps.size() - 1);
+                }
+                assertEquals(STEPS, previousLast);
+                assertMetricsFileHoldsEveryStepOnce(kafka.store.resolve("moments"), STEPS);
+            } finally {
+                stopAll(kafka);
+            }
+        }
+    }
+
+    /**
+     * Faults together: a sweep of four runs on two workers; one worker is killed mid-step, the broker is killed and
+     * restarted, the other worker is killed right after a checkpoint, and two fresh workers finish. Every run
+     * succeeds exactly once, and each run's metrics file holds every step once.
+     */
+    @Test
+    @Timeout(420)
+    void killsAndABrokerRestartDuringASweepLoseAndDuplicateNoRun() throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                Coordinator coordinator = Coordination.start(kafka, START_TIMEOUT, WORKER_TIMEOUT)) {
+            try {
+                List<String> ids = List.of("combo-0", "combo-1", "combo-2", "combo-3");
+                Coordination.submit(kafka, ids.stream().map(WorkerProcessTest::request).toArray(ExperimentRequest[]::new));
+                Process a = startWorker(kafka, "a", QueueMode.SHARE);
+                Process b = startWorker(kafka, "b", QueueMode.SHARE);
+                kafka.metrics.await(StepMetric.class, m -> m.stream().map(StepMetric::getRunId).distinct().count() >= 2
+                        && m.size() >= 40, Duration.ofSeconds(120), "two runs training");
+                a.destroyForcibly();
+                assertTrue(a.waitFor(30, TimeUnit.SECONDS));
+
+                kafka.broker.stop();
+                Thread.sleep(5000);
+                kafka.broker.restart();
+                Process c = startWorker(kafka, "c", QueueMode.SHARE);
+
+                String bRun = kafka.latestStatuses().values().stream().filter(s -> "b".equals(s.getWorkerId())
+                        && s.getState() == RunState.RUNNING).map(RunStatus::getRunId).findFirst().orElse(null);
+                if (bRun != null) {
+                    Path state = kafka.store.resolve(bRun).resolve("checkpoints/latest/state.json");
+                    long before = Files.exists(state) ? Files.getLastModifiedTime(state).toMillis() : 0;
+                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (System.nanoTime() < deadline && (!Files.exists(state) || Files.getLastModifiedTime(state).toMillis() == before)) {
+                        Thread.sleep(5);
+                    }
+                }
+                b.destroyForcibly();
+                assertTrue(b.waitFor(30, TimeUnit.SECONDS));
+                startWorker(kafka, "d", QueueMode.SHARE);
+
+                for (String id : ids) {
+                    kafka.awaitState(id, RunState.SUCCEEDED, Duration.ofSeconds(300));
+                }
+                Thread.sleep(2000);
+                for (String id : ids) {
+                    List<RunStatus> statuses = kafka.statusesOf(id);
+                    assertEquals(1, statuses.stream().filter(s -> s.getState() == RunState.SUCCEEDED).count(), id + ": " + statuses);
+                    assertEquals(STEPS, statuses.get(statuses.size() - 1).getSummary().getSteps(), id);
+                    assertMetricsFileHoldsEveryStepOnce(kafka.store.resolve(id), STEPS);
+                }
+                assertTrue(c.isAlive(), "worker c died");
+            } finally {
+                stopAll(kafka);
+            }
+        }
+    }
+
+    /** A run's metrics.jsonl holds only its live attempts' records: every step once, in order. */
+    private static void assertMetricsFileHoldsEveryStepOnce(Path runDirectory, int steps) throws IOException {
+        List<Long> logged = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(runDirectory.resolve("metrics.jsonl"))) {
+            var node = json.readTree(line);
+            if (node.path("type").asText().equals("step")) {
+                logged.add(node.get("step").asLong());
+            }
+        }
+        assertEquals(LongStream.rangeClosed(1, steps).boxed().toList(), logged, runDirectory + "/metrics.jsonl");
     }
 
     private static ExperimentRequest request(String runId) {

@@ -210,6 +210,91 @@ class SchedulerTest {
         assertEquals(ControlAction.STOP, order.command().getAction());
     }
 
+    @Test
+    void aDispatchNoWorkerClaimsIsDispatchedAgainWithTheNextAttemptThenFailsAtMaxAttempts() {
+        Scheduler strict = new Scheduler(Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        strict.observe(heartbeat("w0", T0, false, null));
+        ExperimentRequest request = ExperimentRequest.newBuilder(request("r", "s", 0, 0)).setMaxAttempts(2).build();
+        strict.submitted(request, T0);
+        List<Action> first = strict.plan(T0);
+        assertEquals(1, ((Action.Dispatch) first.get(0)).request().getAttempt());
+        strict.dispatched(((Action.Dispatch) first.get(0)).request(), T0);
+        assertEquals(List.of(), strict.plan(T0.plusSeconds(10)), "within the start timeout");
+        List<Action> lost = strict.plan(T0.plusSeconds(11));
+        Action.Requeue requeue = (Action.Requeue) lost.get(0);
+        assertEquals(1, requeue.queued().getFailedAttempts());
+        assertTrue(requeue.queued().getReason().startsWith("no worker started attempt 1 within 10 s of its dispatch"),
+                requeue.queued().getReason());
+        // queued again, and dispatched again in the same decision: the worker is free
+        ExperimentRequest second = ((Action.Dispatch) lost.get(1)).request();
+        assertEquals(2, second.getAttempt(), "the next dispatch is for the next attempt");
+        strict.observe(requeue.queued());
+        strict.submitted(requeue.request(), T0.plusSeconds(11));
+        strict.dispatched(second, T0.plusSeconds(12));
+        Action.Conclude failed = (Action.Conclude) strict.plan(T0.plusSeconds(23)).get(0);
+        assertEquals(RunState.FAILED, failed.status().getState());
+        assertEquals(FailureKind.INFRASTRUCTURE, failed.status().getFailure().getKind());
+        assertEquals(2, failed.status().getFailedAttempts());
+        strict.observe(failed.status());
+        assertEquals(List.of(), strict.plan(T0.plusSeconds(60)), "a failed run holds no slot and is not dispatched");
+        strict.submitted(request("next", "s", 0, 1), T0.plusSeconds(60));
+        assertEquals("next", strict.plan(T0.plusSeconds(60)).get(0).runId(), "the slot is free");
+    }
+
+    @Test
+    void aClaimedRunWhoseWorkerFallsSilentIsQueuedAgainAndAHandBackIsNotCounted() {
+        Scheduler strict = new Scheduler(Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        strict.observe(heartbeat("w0", T0, false, null), T0);
+        strict.submitted(request("r", "s", 0, 0), T0);
+        ExperimentRequest dispatch = ((Action.Dispatch) strict.plan(T0).get(0)).request();
+        strict.dispatched(dispatch, T0);
+        strict.observe(status("r", RunState.STARTING, 1, "w0"), T0.plusSeconds(1));
+        strict.observe(heartbeat("w0", T0.plusSeconds(20), true, "r"), T0.plusSeconds(20));
+        assertEquals(List.of(), strict.plan(T0.plusSeconds(49)), "heard of 29 s ago");
+        List<Action> actions = strict.plan(T0.plusSeconds(51));
+        Action.Requeue lost = (Action.Requeue) actions.get(0);
+        assertEquals(1, lost.queued().getFailedAttempts());
+        assertTrue(lost.queued().getReason().startsWith("worker w0 stopped reporting on attempt 1: nothing heard for 31 s"),
+                lost.queued().getReason());
+        ExperimentRequest second = ((Action.Dispatch) actions.get(1)).request();
+        assertEquals(2, second.getAttempt());
+        strict.observe(lost.queued(), T0.plusSeconds(51));
+        strict.submitted(lost.request(), T0.plusSeconds(51));
+        strict.dispatched(second, T0.plusSeconds(52));
+        strict.observe(status("r", RunState.STARTING, 2, "w1"), T0.plusSeconds(53));
+        // a late status of the lost attempt changes nothing
+        strict.observe(status("r", RunState.SUCCEEDED, 1, "w0"), T0.plusSeconds(54));
+        RunStatus handedBack = RunStatus.newBuilder(status("r", RunState.QUEUED, 2, null)).setFailedAttempts(1).setStep(40).build();
+        strict.observe(handedBack, T0.plusSeconds(60));
+        Action.Requeue again = (Action.Requeue) strict.plan(T0.plusSeconds(60)).get(0);
+        assertEquals(1, again.queued().getFailedAttempts(), "a hand-back is not a lost attempt");
+        assertTrue(again.queued().getReason().startsWith("handed back at step 40"), again.queued().getReason());
+    }
+
+    @Test
+    void aSubmissionThatBreaksTheLimitsIsRejectedAndNeverDispatched() {
+        workers(1, T0);
+        ExperimentRequest huge = ExperimentRequest.newBuilder(request("huge", "s", 0, 0)).setModel("m".repeat(600)).build();
+        scheduler.submitted(huge, T0);
+        List<Action> actions = scheduler.plan(T0);
+        assertEquals(1, actions.size(), actions.toString());
+        Action.Reject reject = (Action.Reject) actions.get(0);
+        assertEquals(FailureKind.BAD_REQUEST, reject.failed().getFailure().getKind());
+        assertEquals("model", reject.failed().getFailure().getField());
+        scheduler.observe(reject.failed());
+        assertEquals(List.of(), scheduler.plan(T0.plusSeconds(1)));
+    }
+
+    private static WorkerHeartbeat heartbeat(String workerId, Instant at, boolean busy, String runId) {
+        return WorkerHeartbeat.newBuilder().setWorkerId(workerId).setHost("h").setQueueMode("share").setBusy(busy)
+                .setRunId(runId).setStartedAt(at).setTimestamp(at).setIntervalMillis(Duration.ofHours(1).toMillis()).build();
+    }
+
+    private static RunStatus status(String runId, RunState state, int attempt, String workerId) {
+        return RunStatus.newBuilder().setRunId(runId).setSweepId("s").setState(state).setAttempt(attempt)
+                .setWorkerId(workerId).setUpdatedAt(T0).build();
+    }
+
     /** Workers whose heartbeats keep them live for the whole test. */
     private void workers(int count, Instant at) {
         workers(count, at, Duration.ofHours(1));

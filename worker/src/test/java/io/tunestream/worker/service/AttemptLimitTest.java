@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A run that keeps losing its worker is given up once its lost attempts reach the request's maxAttempts, instead of
- * taking down worker after worker; a graceful hand-back is not a lost attempt.
+ * taking down worker after worker; a graceful hand-back is not a lost attempt. (The coordinator counts lost attempts
+ * and fails such a run itself; this is the worker's own check, for a request that reaches it anyway.)
  */
 class AttemptLimitTest {
 
@@ -26,9 +27,9 @@ class AttemptLimitTest {
     @Timeout(120)
     void aRunWhoseLastAllowedAttemptWasLostFailsForTheInfrastructureWithoutTraining() throws Exception {
         try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
-            // attempt 2 was running when its worker vanished; attempt 1 had already been lost
-            kafka.publishStatus(RunStatus.newBuilder().setRunId("lost").setSweepId("test").setState(RunState.RUNNING)
-                    .setAttempt(2).setFailedAttempts(1).setWorkerId("gone").setStep(5).setUpdatedAt(Instant.now()).build());
+            // attempts 1 and 2 were lost (the coordinator counted them and queued the run again); only 2 are allowed
+            kafka.publishStatus(RunStatus.newBuilder().setRunId("lost").setSweepId("test").setState(RunState.QUEUED)
+                    .setAttempt(2).setFailedAttempts(2).setWorkerId("gone").setStep(5).setUpdatedAt(Instant.now()).build());
             ExperimentRequest request = KafkaFixture.request("lost", AdapterMethodId.lora, 20);
             request.setMaxAttempts(2);
             kafka.submit(request);

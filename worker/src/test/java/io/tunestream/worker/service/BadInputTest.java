@@ -25,9 +25,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Every kind of bad input ends FAILED with a reason naming the field, lands on the dead-letter topic with its
- * original bytes, and leaves the worker serving the next good request. None of them makes the worker read outside
- * its model roots or fetch a URL.
+ * Every kind of bad input lands on the dead-letter topic with its original bytes and leaves the worker serving the
+ * next good request. A request that cannot run ends FAILED with a reason naming the field; a record that is not a
+ * request at all writes no run's status. None of them makes the worker read outside its model roots or fetch a URL.
  */
 class BadInputTest {
 
@@ -42,13 +42,14 @@ class BadInputTest {
             kafka.startWorker(kafka.workerConfig("w1", mode));
             Map<String, Expected> expected = new LinkedHashMap<>();
 
+            Map<String, Expected> unreadable = new LinkedHashMap<>();
             kafka.send("bad-bytes", "{\"runId\": \"bad-bytes\"}".getBytes(StandardCharsets.UTF_8));
-            expected.put("bad-bytes", new Expected(null, "not an Avro single-object record"));
+            unreadable.put("bad-bytes", new Expected(null, "not an Avro single-object record"));
 
             byte[] unknownSchema = MessageCodec.get().encode(KafkaFixture.request("bad-schema", AdapterMethodId.lora, 2));
             unknownSchema[4] ^= 0x5A;
             kafka.send("bad-schema", unknownSchema);
-            expected.put("bad-schema", new Expected(null, "unknown schema fingerprint"));
+            unreadable.put("bad-schema", new Expected(null, "unknown schema fingerprint"));
 
             submit(kafka, expected, "bad-method", r -> r.setMethod(AdapterMethodId.unknown), "method", "valid methods: lora");
             submit(kafka, expected, "bad-model", r -> r.setModel("gpt-17"), "model", "valid forms");
@@ -72,12 +73,18 @@ class BadInputTest {
                 assertTrue(status.getFailure().getMessage().contains(bad.getValue().phrase()),
                         bad.getKey() + ": " + status.getFailure().getMessage());
             }
+            for (String key : unreadable.keySet()) {
+                assertTrue(kafka.statusesOf(key).isEmpty(), "an unreadable record wrote a status: " + kafka.statusesOf(key));
+            }
+            Map<String, Expected> all = new LinkedHashMap<>(unreadable);
+            all.putAll(expected);
             List<ConsumerRecord<String, byte[]>> dead = kafka.deadLetters.records();
-            assertEquals(expected.keySet(), dead.stream().map(ConsumerRecord::key).collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)));
+            assertEquals(all.keySet(), dead.stream().map(ConsumerRecord::key).collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)));
+            assertEquals(all.size(), dead.size(), "a bad record was dead-lettered more than once");
             for (ConsumerRecord<String, byte[]> record : dead) {
                 Header error = record.headers().lastHeader(Topics.HEADER_ERROR);
                 assertNotNull(error, record.key());
-                assertTrue(new String(error.value(), StandardCharsets.UTF_8).contains(expected.get(record.key()).phrase()));
+                assertTrue(new String(error.value(), StandardCharsets.UTF_8).contains(all.get(record.key()).phrase()));
                 assertNotNull(record.headers().lastHeader(Topics.HEADER_SOURCE));
             }
             byte[] original = dead.stream().filter(r -> r.key().equals("bad-bytes")).findFirst().orElseThrow().value();

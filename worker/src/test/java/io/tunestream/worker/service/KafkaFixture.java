@@ -50,6 +50,7 @@ public final class KafkaFixture implements AutoCloseable {
     public final TopicLog status;
     public final TopicLog metrics;
     public final TopicLog deadLetters;
+    public final TopicLog requests;
     private final KafkaProducer<String, byte[]> producer;
     private final List<RunningWorker> workers = new ArrayList<>();
 
@@ -73,6 +74,7 @@ public final class KafkaFixture implements AutoCloseable {
         status = new TopicLog(broker.bootstrapServers(), topics.status());
         metrics = new TopicLog(broker.bootstrapServers(), topics.metrics());
         deadLetters = new TopicLog(broker.bootstrapServers(), topics.deadLetter());
+        requests = new TopicLog(broker.bootstrapServers(), topics.requests());
     }
 
     private static void writeSample(Path dir) throws IOException {
@@ -98,10 +100,15 @@ public final class KafkaFixture implements AutoCloseable {
     }
 
     public void send(String key, byte[] value) {
+        sendTo(topics.requests(), key, value);
+    }
+
+    /** Publishes raw bytes (or a tombstone, for null) to any topic, as an attacker or a buggy client could. */
+    public void sendTo(String topic, String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(topics.requests(), key, value)).get(10, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new AssertionError("could not publish a request", e);
+            throw new AssertionError("could not publish to " + topic, e);
         }
     }
 
@@ -178,6 +185,7 @@ public final class KafkaFixture implements AutoCloseable {
         status.close();
         metrics.close();
         deadLetters.close();
+        requests.close();
         broker.close();
         try (var paths = Files.walk(root)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
