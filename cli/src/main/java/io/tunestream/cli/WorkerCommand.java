@@ -103,12 +103,16 @@ final class WorkerCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             worker.shutdown();
             try {
-                if (!worker.awaitStopped(SHUTDOWN_GRACE)) {
-                    // exiting normally under a training thread inside libtorch crashes the JVM; end the process at once
-                    System.err.printf("worker %s did not hand its run back within %d s; the coordinator will dispatch it again%n",
-                            config.workerId(), SHUTDOWN_GRACE.toSeconds());
-                    Runtime.getRuntime().halt(1);
+                if (worker.awaitStopped(SHUTDOWN_GRACE)) {
+                    // the run is handed back and the training thread has ended: a clean stop, so exit 0 rather than
+                    // the JVM's 143 for a signal, which orchestrators would report as a failure
+                    System.err.printf("worker %s stopped%n", config.workerId());
+                    Runtime.getRuntime().halt(0);
                 }
+                // exiting normally under a training thread inside libtorch crashes the JVM; end the process at once
+                System.err.printf("worker %s did not hand its run back within %d s; the coordinator will dispatch it again%n",
+                        config.workerId(), SHUTDOWN_GRACE.toSeconds());
+                Runtime.getRuntime().halt(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

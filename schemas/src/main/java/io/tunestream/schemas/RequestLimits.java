@@ -107,7 +107,8 @@ public final class RequestLimits {
         if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
             return message;
         }
-        return message.substring(0, MAX_MESSAGE_CHARS - 20) + "... (cut; " + message.length() + " characters)";
+        String tail = "... (cut; " + message.length() + " characters)";
+        return message.substring(0, MAX_MESSAGE_CHARS - tail.length()) + tail;
     }
 
     private static Optional<Violation> length(String field, String value, int max) {

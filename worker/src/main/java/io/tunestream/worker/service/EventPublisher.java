@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * the broker, and one sender thread hands records to the producer in the order they were queued.
  *
  * <p>The producer itself blocks a send while it has no metadata for the record's topic (up to {@code max.block.ms})
- * and then throws: after a broker restart, the restarted broker can answer a metadata request before it has loaded
- * its partitions, and the producer drops the topic from its metadata until a later answer names it again. A step
- * metric sent then was lost ("Topic ... not present in metadata after 1000 ms"). The sender thread instead keeps such
- * a record at the head of the outbox and tries it again until the producer takes it; nothing behind it overtakes it.
+ * and then throws ("Topic ... not present in metadata after 1000 ms"): a producer that has not sent to the topic yet,
+ * or not within {@code metadata.max.idle.ms}, has none while no broker answers, and a record sent then was lost
+ * (docs/worker.md, "Outages and limits"). The sender thread instead keeps such a record at the head of the outbox and
+ * tries it again until the producer takes it; nothing behind it overtakes it.
  * Records the producer has taken wait in its buffer and are retried, without duplicates, for up to
  * {@code delivery.timeout.ms} (one hour here). The outbox holds at most {@link #OUTBOX_BYTES}; past that a record is
  * dropped and counted rather than growing without bound.
@@ -161,6 +161,9 @@ public final class EventPublisher implements AutoCloseable {
         ProducerRecord<String, byte[]> record = outgoing.record();
         for (int tries = 1; ; tries++) {
             try {
+                // the producer reports a metadata wait that ran out through the send's future, not by throwing, and
+                // the record is lost then: wait for the topic's metadata here first, where a timeout can be retried
+                producer.partitionsFor(record.topic());
                 producer.send(record, (metadata, error) -> {
                     if (error != null) {
                         failed.incrementAndGet();
