@@ -88,10 +88,13 @@ final class ScheduledRun {
         return wantsDispatch() && order == null;
     }
 
-    /** Dispatched and not finished: holding, or about to hold, a worker. */
+    /**
+     * Dispatched and not finished: holding, or about to hold, a worker. Only a run submitted to this coordinator
+     * counts; a request someone published straight to the requests topic is not this coordinator's to own.
+     */
     boolean inFlight() {
         RunState state = state();
-        return dispatches() > 0 && submissions() <= dispatches()
+        return submissions() > 0 && dispatches() > 0 && submissions() <= dispatches()
                 && (state == RunState.QUEUED || state == RunState.STARTING || state == RunState.RUNNING);
     }
 

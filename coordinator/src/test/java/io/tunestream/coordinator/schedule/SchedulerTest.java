@@ -272,6 +272,16 @@ class SchedulerTest {
     }
 
     @Test
+    void aRequestPublishedStraightToTheRequestsTopicHoldsNoSlot() {
+        workers(1, T0);
+        scheduler.dispatched(request("stray", "s", 0, 0), T0);
+        submit(request("mine", "s", 0, 1), T0);
+        assertEquals(List.of("mine"), dispatched(scheduler.plan(T0.plusSeconds(1))), "the stray request took the worker's slot");
+        assertEquals(List.of(), scheduler.plan(T0.plus(Duration.ofMinutes(10))).stream()
+                .filter(a -> a.runId().equals("stray")).toList(), "the coordinator took over a run it never had");
+    }
+
+    @Test
     void aSubmissionThatBreaksTheLimitsIsRejectedAndNeverDispatched() {
         workers(1, T0);
         ExperimentRequest huge = ExperimentRequest.newBuilder(request("huge", "s", 0, 0)).setModel("m".repeat(600)).build();
