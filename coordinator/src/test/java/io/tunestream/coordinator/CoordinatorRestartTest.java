@@ -61,6 +61,8 @@ class CoordinatorRestartTest {
             }
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer())) {
                 for (String run : new String[] {"r1", "r2", "r3"}) {
+                    // submitted, then dispatched by a coordinator that is gone now
+                    publish(producer, topics.submissions(), run, request(run));
                     publish(producer, topics.requests(), run, request(run));
                     publish(producer, topics.status(), run, status(run, RunState.QUEUED, 0, null));
                 }
