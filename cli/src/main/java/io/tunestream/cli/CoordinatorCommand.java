@@ -27,7 +27,7 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--http-host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
-    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of new requests and metrics topics (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of new submissions, status and metrics topics (the requests topic has one) (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--aging-seconds", defaultValue = "300",

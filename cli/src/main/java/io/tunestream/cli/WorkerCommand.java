@@ -65,7 +65,7 @@ final class WorkerCommand implements Callable<Integer> {
     String topicPrefix;
 
     @Option(names = "--partitions", defaultValue = "6",
-            description = "Partitions of the requests and metrics topics when the worker creates them (default: ${DEFAULT-VALUE}).")
+            description = "Partitions of the submissions, status and metrics topics when the worker creates them (the requests topic has one) (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--metrics-port", paramLabel = "PORT",

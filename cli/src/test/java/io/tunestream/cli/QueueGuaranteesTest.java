@@ -46,8 +46,8 @@ class QueueGuaranteesTest {
 
     @Test
     @Timeout(300)
-    void threeWorkersOnTheDeployedTopicWithATwoSecondLockRunEveryRunOnceAndNoRequestWaitsWhileAWorkerIsIdle() throws Exception {
-        // six request partitions, as `tunestream worker` creates them: each of three members once owned two
+    void threeWorkersOnTheRequestsTopicAsDeployedWithATwoSecondLockRunEveryRunOnceAndNoRequestWaitsWhileAWorkerIsIdle() throws Exception {
+        // the topics as `tunestream worker` creates them (--partitions 6): the requests topic gets one partition
         try (KafkaFixture kafka = new KafkaFixture(TWO_SECOND_LOCK, 6);
                 Coordinator coordinator = Coordination.start(kafka, Duration.ofSeconds(20), Duration.ofSeconds(10))) {
             for (String id : List.of("w1", "w2", "w3")) {

@@ -95,8 +95,12 @@ public record Topics(String prefix) {
     }
 
     /**
-     * The topics to create: {@code partitions} for requests and metrics (parallelism), the compacted ones with the
-     * same count so that keys spread, all with the cluster's default replication.
+     * The topics to create: {@code partitions} for submissions, status and metrics (parallelism), the compacted ones
+     * with the same count so that keys spread, all with the cluster's default replication. The requests topic has
+     * one partition: a share group gives every member a partition of its own while there are no more members than
+     * partitions, so with several a request waits for its partition's member (or for the partition to move to an
+     * idle one, seconds), while one partition is shared by every member and a request goes to whichever idle worker
+     * polls first (docs/worker.md, "Why a busy worker leaves the group").
      */
     public List<NewTopic> definitions(int partitions) {
         if (partitions < 1) {
@@ -106,7 +110,7 @@ public record Topics(String prefix) {
         List<NewTopic> topics = new ArrayList<>();
         topics.add(new NewTopic(submissions(), Optional.of(partitions), Optional.empty()));
         topics.add(new NewTopic(sweeps(), Optional.of(1), Optional.empty()).configs(compacted));
-        topics.add(new NewTopic(requests(), Optional.of(partitions), Optional.empty()));
+        topics.add(new NewTopic(requests(), Optional.of(1), Optional.empty()));
         topics.add(new NewTopic(status(), Optional.of(partitions), Optional.empty()).configs(compacted));
         topics.add(new NewTopic(metrics(), Optional.of(partitions), Optional.empty()));
         topics.add(new NewTopic(control(), Optional.of(1), Optional.empty()).configs(compacted));

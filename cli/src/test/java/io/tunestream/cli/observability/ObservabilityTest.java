@@ -94,6 +94,14 @@ class ObservabilityTest {
             Thread.sleep(100);
         }
         assertEquals(RunState.SUCCEEDED, state.run(RUN).state(), "the coordinator did not see the run end");
+        // Kafka clients' own metrics reach the registry at its next refresh (KafkaClientMeters.REFRESH, 10 s), and a
+        // run of the tiny model can end before it: wait for the consumers' fetch metrics, as a scraper would see them
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + workerEndpoint.port() + "/metrics")).build();
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!HTTP.send(scrape, HttpResponse.BodyHandlers.ofString()).body().contains("kafka_consumer_fetch_manager_records_lag{")
+                && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
     }
 
     @AfterAll

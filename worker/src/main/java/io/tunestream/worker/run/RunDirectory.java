@@ -97,10 +97,13 @@ public final class RunDirectory implements TrainingListener {
 
     /** Whether the directory's owner is still {@code attempt} (a directory with no owner recorded is nobody else's). */
     public static boolean ownedBy(Path root, int attempt) {
-        try {
-            return Integer.parseInt(Files.readString(root.resolve(ATTEMPT_FILE), StandardCharsets.UTF_8).trim()) == attempt;
-        } catch (java.nio.file.NoSuchFileException e) {
+        Path file = root.resolve(ATTEMPT_FILE);
+        if (!Files.isRegularFile(file)) {
+            // no owner recorded (or no run directory at all, e.g. a file in its place): nobody newer owns it
             return true;
+        }
+        try {
+            return Integer.parseInt(Files.readString(file, StandardCharsets.UTF_8).trim()) == attempt;
         } catch (IOException | NumberFormatException e) {
             return false;
         }

@@ -54,7 +54,7 @@ public final class KafkaFixture implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final List<RunningWorker> workers = new ArrayList<>();
 
-    public KafkaFixture(Map<String, String> brokerProperties, int requestPartitions) throws IOException {
+    public KafkaFixture(Map<String, String> brokerProperties, int partitions) throws IOException {
         root = Files.createTempDirectory("tunestream-worker-test");
         store = root.resolve("checkpoints");
         dataDir = root.resolve("data");
@@ -64,7 +64,7 @@ public final class KafkaFixture implements AutoCloseable {
         broker = builder.build();
         broker.start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            topics.ensure(admin, requestPartitions, Duration.ofSeconds(30));
+            topics.ensure(admin, partitions, Duration.ofSeconds(30));
         }
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
