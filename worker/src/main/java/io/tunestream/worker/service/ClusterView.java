@@ -109,29 +109,18 @@ public final class ClusterView implements AutoCloseable {
      * @return false when it could not catch up within {@code timeout} (the broker is away)
      */
     public boolean catchUp(Duration timeout) {
-        return catchUp(timeout, () -> {});
-    }
-
-    /** As {@link #catchUp(Duration)}, calling {@code whileWaiting} every 100 ms (the worker keeps its request meanwhile). */
-    public boolean catchUp(Duration timeout, Runnable whileWaiting) {
         CompletableFuture<Void> request = new CompletableFuture<>();
         // taken up by the reading thread within one short poll; no wakeup, which could interrupt its offset lookup
         syncRequests.add(request);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                request.get(100, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                whileWaiting.run();
-            } catch (ExecutionException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        try {
+            request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        return false;
     }
 
     private void readLoop() {

@@ -206,28 +206,23 @@ public final class EventPublisher implements AutoCloseable {
     }
 
     /**
-     * Waits for {@code sent}, calling {@code whileWaiting} between waits, until it is acknowledged or
-     * {@code patience} runs out.
+     * Waits for {@code sent} until it is acknowledged or {@code patience} runs out.
      *
      * @return whether the broker acknowledged it
      */
-    public static boolean await(Future<RecordMetadata> sent, Duration patience, Runnable whileWaiting) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                sent.get(500, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                whileWaiting.run();
-            } catch (ExecutionException e) {
-                LOG.warn("a record was not delivered: {}", e.getCause().toString());
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+    public static boolean await(Future<RecordMetadata> sent, Duration patience) {
+        try {
+            sent.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            LOG.warn("a record was not delivered: {}", e.getCause().toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        return false;
     }
 
     /** Records given up on: not delivered within the delivery timeout, or dropped on a full buffer. */

@@ -343,9 +343,9 @@ public final class Worker implements Runnable {
         } else if (outcome instanceof RunOutcome.HandedBack h) {
             LOG.info("run {} handed back at step {} (checkpointed); the coordinator dispatches it again", runId, h.step());
             if (lease.held()) {
-                EventPublisher.await(reporter.publish(RunState.QUEUED), HAND_BACK_PATIENCE, () -> {});
+                EventPublisher.await(reporter.publish(RunState.QUEUED), HAND_BACK_PATIENCE);
             }
-        } else if (outcome instanceof RunOutcome.Superseded su) {
+        } else if (outcome instanceof RunOutcome.Superseded) {
             LOG.warn("run {} attempt {} stopped: a newer attempt owns the run", runId, attempt);
         }
     }
@@ -381,7 +381,7 @@ public final class Worker implements Runnable {
      * of an attempt on the topic wins, so of two workers given the same request at once exactly one goes on.
      */
     private boolean claimed(String runId, int attempt, RunReporter reporter, ClusterView view) {
-        if (!EventPublisher.await(reporter.publish(RunState.STARTING), CLAIM_PATIENCE, () -> {})
+        if (!EventPublisher.await(reporter.publish(RunState.STARTING), CLAIM_PATIENCE)
                 || !view.catchUp(CATCH_UP_PATIENCE)) {
             LOG.warn("run {}: could not confirm the claim on attempt {}; leaving the run to the coordinator", runId, attempt);
             return false;
@@ -424,7 +424,7 @@ public final class Worker implements Runnable {
             LOG.warn("run {}: a newer attempt owns the run; this attempt's ending is not published", runId);
             return;
         }
-        if (!EventPublisher.await(status.get(), STATUS_PATIENCE, () -> {})) {
+        if (!EventPublisher.await(status.get(), STATUS_PATIENCE)) {
             LOG.warn("run {}: its final status did not reach the broker within {} min; the producer keeps retrying it",
                     runId, STATUS_PATIENCE.toMinutes());
         }
