@@ -12,7 +12,7 @@ import io.tunestream.worker.bench.TrainingBenchmark;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.EncodedDataset;
-import io.tunestream.worker.data.TsvDataset;
+import io.tunestream.worker.data.LabelledData;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
@@ -86,12 +86,13 @@ final class BenchCommand implements Callable<Integer> {
         ModelCatalog models = new ModelCatalog();
         PretrainedModel pretrained = models.load(model);
         BertConfig config = pretrained.config();
-        DatasetCatalog.Splits splits = new DatasetCatalog(Optional.ofNullable(dataDirectory)).resolve("glue-sst2");
+        DatasetCatalog.DatasetFiles sst2 = new DatasetCatalog(Optional.ofNullable(dataDirectory)).resolve(DatasetCatalog.SST2);
+        LabelledData data = LabelledData.read(sst2.train(), sst2.dev(), sst2.layout());
         EncodedDataset train;
         EncodedDataset dev;
         try (HuggingFaceTokenizer tokenizer = pretrained.tokenizer().orElseThrow().tokenizer(128)) {
-            train = EncodedDataset.encode(TsvDataset.read(splits.train()), tokenizer);
-            dev = EncodedDataset.encode(TsvDataset.read(splits.dev()), tokenizer);
+            train = EncodedDataset.encode(data.train(), data.task().kind(), tokenizer);
+            dev = EncodedDataset.encode(data.dev().get(0).examples(), data.task().kind(), tokenizer);
         }
         var err = System.err;
         Map<String, Object> results = new LinkedHashMap<>();

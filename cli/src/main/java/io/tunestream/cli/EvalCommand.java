@@ -5,17 +5,23 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.data.DataLayout;
+import io.tunestream.worker.data.DatasetReader;
 import io.tunestream.worker.data.EncodedDataset;
-import io.tunestream.worker.data.TsvDataset;
+import io.tunestream.worker.data.Example;
+import io.tunestream.worker.data.GlueTask;
+import io.tunestream.worker.data.LabelledData;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.TrainedRun;
+import io.tunestream.worker.task.Task;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Evaluator;
 import io.tunestream.worker.train.TrainingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,9 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tunestream eval}: accuracy, macro-F1 and loss of a trained run on any labelled TSV. */
+/** {@code tunestream eval}: a trained run's metrics and loss on any labelled file of its task. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a trained run on a labelled TSV (columns 'sentence' and 'label').")
+        description = "Evaluate a trained run on a labelled CSV, TSV or JSON Lines file, read with the columns and labels the run trained with.")
 final class EvalCommand implements Callable<Integer> {
 
     @Spec
@@ -35,13 +41,19 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Run directory written by 'tunestream train'.")
     Path runDirectory;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.tsv", description = "Labelled TSV to evaluate on.")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled file to evaluate on.")
     Path data;
+
+    @Option(names = "--text-columns", paramLabel = "COLUMNS", description = "Text column(s) of this file, if they differ from the run's.")
+    String textColumns;
+
+    @Option(names = "--label-column", paramLabel = "COLUMN", description = "Label column of this file, if it differs from the run's.")
+    String labelColumn;
 
     @Option(names = "--checkpoint", defaultValue = "best", description = "best or latest (default: ${DEFAULT-VALUE}).")
     String checkpoint;
 
-    @Option(names = "--json", description = "Print {accuracy, f1, loss, examples} as JSON.")
+    @Option(names = "--json", description = "Print every metric by name, the primary metric's name, loss and examples as JSON.")
     boolean json;
 
     @Override
@@ -49,25 +61,33 @@ final class EvalCommand implements Callable<Integer> {
         RunDirectory run = RunDirectory.existing(runDirectory);
         TrainingConfig config = run.config();
         TrainedRun.Checkpoint which = TrainedRun.Checkpoint.parse(checkpoint);
-        var examples = TsvDataset.read(data);
+        Task task = TrainedRun.task(run);
+        DataLayout recorded = config.layout() != null ? config.layout() : GlueTask.SST2.layout();
+        DataLayout layout = recorded.overriddenBy(new DataLayout(null, null,
+                textColumns == null ? null : DatasetReader.columnList(textColumns), labelColumn, null, null, null));
+        if (layout.pairs() != recorded.pairs()) {
+            throw new IllegalArgumentException("the run trained on " + (recorded.pairs() ? "sentence pairs" : "single texts")
+                    + " (" + recorded.textColumns() + "); --text-columns " + textColumns + " names "
+                    + layout.textColumns().size() + " column(s), so give " + recorded.textColumns().size());
+        }
+        List<Example> examples = LabelledData.readEvaluation(data, layout);
         ModelCatalog models = new ModelCatalog();
         EvaluationResult result;
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = TrainedRun.load(run, which, AdapterRegistry.standard(), models, manager);
                 HuggingFaceTokenizer tokenizer = models.load(config.model()).tokenizer().orElseThrow().tokenizer(config.maxLength())) {
-            result = Evaluator.evaluate(model, EncodedDataset.encode(examples, tokenizer), config.evalBatchSize());
+            result = Evaluator.evaluate(model, task, EncodedDataset.encode(examples, task.kind(), tokenizer), config.evalBatchSize());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> object = new LinkedHashMap<>();
-            object.put("accuracy", result.accuracy());
-            object.put("f1", result.macroF1());
+            Map<String, Object> object = new LinkedHashMap<>(result.metrics());
+            object.put("metric", result.metric());
             object.put("loss", result.loss());
             object.put("examples", result.examples());
             out.println(new ObjectMapper().writeValueAsString(object));
         } else {
-            out.printf(Locale.ROOT, "%s (%s checkpoint) on %s: accuracy %.2f%%, macro-F1 %.4f, loss %.4f over %d examples%n",
-                    runDirectory, checkpoint, data, 100 * result.accuracy(), result.macroF1(), result.loss(), result.examples());
+            out.printf(Locale.ROOT, "%s (%s checkpoint) on %s: %s  loss %.4f over %d examples%n", runDirectory, checkpoint,
+                    data, TrainCommand.metrics(result), result.loss(), result.examples());
         }
         out.flush();
         return 0;

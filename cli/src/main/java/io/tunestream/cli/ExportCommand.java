@@ -54,7 +54,8 @@ final class ExportCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = TrainedRun.load(run, TrainedRun.Checkpoint.parse(checkpoint), AdapterRegistry.standard(), models, manager)) {
             if (format.equals("hf")) {
-                HuggingFaceExport.write(model, models.load(config.model()).tokenizer().orElseThrow(), config.maxLength(), out);
+                HuggingFaceExport.write(model, TrainedRun.task(run), models.load(config.model()).tokenizer().orElseThrow(),
+                        config.maxLength(), out);
             } else {
                 PeftExport.write(model, baseModelName(config.model()), out);
             }

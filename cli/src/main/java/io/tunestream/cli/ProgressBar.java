@@ -1,5 +1,6 @@
 package io.tunestream.cli;
 
+import io.tunestream.schemas.Scores;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingListener;
@@ -7,7 +8,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A live progress line on stderr: step, loss, last dev accuracy, samples/s and ETA. On a terminal it redraws one line;
+ * A live progress line on stderr: step, loss, the primary metric's last dev value, samples/s and ETA. On a terminal it redraws one line;
  * otherwise (a log file, CI) it prints a line every 5% of the run and at each evaluation.
  */
 final class ProgressBar implements TrainingListener {
@@ -21,7 +22,8 @@ final class ProgressBar implements TrainingListener {
     private long startedNanos;
     private double smoothedLoss = Double.NaN;
     private double smoothedSpeed = Double.NaN;
-    private double lastAccuracy = Double.NaN;
+    private double lastScore = Double.NaN;
+    private String metric = "dev";
     private long lastPrintedStep;
 
     ProgressBar(PrintStream out, boolean terminal) {
@@ -54,9 +56,10 @@ final class ProgressBar implements TrainingListener {
 
     @Override
     public void onEvaluation(EvalMetrics m) {
-        lastAccuracy = m.result().accuracy();
-        String text = String.format(Locale.ROOT, "eval at step %d: accuracy %.2f%%, macro-F1 %.4f, loss %.4f%s",
-                m.step(), 100 * m.result().accuracy(), m.result().macroF1(), m.result().loss(), m.best() ? " (best)" : "");
+        lastScore = m.result().score();
+        metric = m.result().metric();
+        String text = String.format(Locale.ROOT, "eval at step %d: %s  loss %.4f%s",
+                m.step(), TrainCommand.metrics(m.result()), m.result().loss(), m.best() ? " (best)" : "");
         out.println(terminal ? "\r" + text + " ".repeat(20) : text);
     }
 
@@ -66,9 +69,9 @@ final class ProgressBar implements TrainingListener {
         double elapsed = (System.nanoTime() - startedNanos) / 1e9;
         long done = step - startStep;
         double eta = done > 0 ? elapsed / done * (totalSteps - step) : Double.NaN;
-        return String.format(Locale.ROOT, "[%s%s] %3.0f%% step %d/%d  loss %.4f  acc %s  %.0f samples/s  ETA %s",
-                "#".repeat(filled), ".".repeat(WIDTH - filled), 100 * fraction, step, totalSteps, smoothedLoss,
-                Double.isNaN(lastAccuracy) ? "  -  " : String.format(Locale.ROOT, "%.2f%%", 100 * lastAccuracy),
+        return String.format(Locale.ROOT, "[%s%s] %3.0f%% step %d/%d  loss %.4f  %s %s  %.0f samples/s  ETA %s",
+                "#".repeat(filled), ".".repeat(WIDTH - filled), 100 * fraction, step, totalSteps, smoothedLoss, metric,
+                Scores.format(metric, lastScore),
                 smoothedSpeed, duration(eta));
     }
 

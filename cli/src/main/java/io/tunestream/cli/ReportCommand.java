@@ -2,6 +2,7 @@ package io.tunestream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.schemas.Scores;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingSummary;
@@ -23,11 +24,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tunestream report}: a comparison table of finished local runs, best dev accuracy first. */
+/** {@code tunestream report}: a comparison table of finished local runs by dataset, best primary metric first. */
 @Command(
         name = "report",
         mixinStandardHelpOptions = true,
-        description = "Compare finished runs: method, learning rate, parameter counts, dev accuracy, wall time, samples/s.")
+        description = "Compare finished runs by dataset: method, learning rate, parameter counts, each task's primary metric, wall time, samples/s.")
 final class ReportCommand implements Callable<Integer> {
 
     @Spec
@@ -62,13 +63,15 @@ final class ReportCommand implements Callable<Integer> {
                 throw new UncheckedIOException("cannot read " + directory.summaryFile() + ": " + e.getMessage(), e);
             }
         }
-        entries.sort(Comparator.comparingDouble((Entry e) -> e.summary().bestAccuracy()).reversed());
+        // grouped by dataset, best primary metric first within each
+        entries.sort(Comparator.comparing((Entry e) -> dataset(e.config()))
+                .thenComparing(Comparator.comparingDouble((Entry e) -> e.summary().bestScore()).reversed()));
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             out.println(json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(entries));
         } else {
-            out.println("| method | lr | epochs | trainable (adapter + head) | best dev accuracy (step) | final dev accuracy | wall time | samples/s | median step samples/s |");
-            out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+            out.println("| dataset | method | lr | epochs | trainable (adapter + head) | metric | best dev (step) | final dev | wall time | samples/s | median step samples/s |");
+            out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             for (Entry e : entries) {
                 TrainingConfig c = e.config();
                 TrainingSummary s = e.summary();
@@ -76,14 +79,21 @@ final class ReportCommand implements Callable<Integer> {
                 if (!c.method().equals("head_only") && !c.method().equals("full")) {
                     method += " r=" + c.rank();
                 }
-                out.printf(Locale.ROOT, "| %s | %s | %d | %,d + %,d | %.1f%% (%d) | %.1f%% | %s | %.0f | %.0f |%n", method,
-                        new BigDecimal(Double.toString(c.learningRate())).stripTrailingZeros().toPlainString(), c.epochs(), s.adapterParameters(), s.headParameters(), 100 * s.bestAccuracy(),
-                        s.bestStep(), 100 * s.finalEvaluation().accuracy(), ProgressBar.duration(s.wallSeconds()),
+                out.printf(Locale.ROOT, "| %s | %s | %s | %d | %,d + %,d | %s | %s (%d) | %s | %s | %.0f | %.0f |%n",
+                        dataset(c), method, new BigDecimal(Double.toString(c.learningRate())).stripTrailingZeros().toPlainString(),
+                        c.epochs(), s.adapterParameters(), s.headParameters(), s.metric(),
+                        Scores.format(s.metric(), s.bestScore()), s.bestStep(),
+                        Scores.format(s.metric(), s.finalEvaluation().score()), ProgressBar.duration(s.wallSeconds()),
                         s.samplesPerSecond(), e.medianStepSamplesPerSecond());
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** What a run trained on: its named dataset, or the file it trained on. */
+    static String dataset(TrainingConfig config) {
+        return config.trainFile() != null ? Path.of(config.trainFile()).getFileName().toString() : config.dataset();
     }
 
     /** The median over a run's steps of each step's samples per second, from {@code metrics.jsonl}. */

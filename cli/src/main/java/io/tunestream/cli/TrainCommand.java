@@ -9,7 +9,11 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.schemas.Scores;
+import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.data.DatasetReader;
+import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.source.ModelCatalog;
@@ -41,7 +45,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Fine-tune and evaluate one experiment on GLUE SST-2 (or any labelled TSV), writing a run directory.",
+            "Fine-tune and evaluate one experiment on a named dataset (GLUE's tasks, or a folder with dataset.yaml) or on",
+            "labelled CSV, TSV or JSON Lines files, writing a run directory.",
             "Options override the values of --config. Running again with the same --out resumes from its last checkpoint."
         })
 final class TrainCommand implements Callable<Integer> {
@@ -109,14 +114,33 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed for subset, order, initialisation and dropout (default: 42).")
     Long seed;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory holding glue-sst2/train.tsv and dev.tsv.")
+    @Option(names = "--dataset", paramLabel = "NAME", description = "Named dataset: glue-cola, glue-sst2, glue-mrpc, glue-qqp,"
+            + " glue-stsb, glue-mnli, glue-qnli, glue-rte, glue-wnli, or a folder with dataset.yaml (default: glue-sst2).")
+    String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory holding the named datasets (NAME/...).")
     Path dataDirectory;
 
-    @Option(names = "--train-file", paramLabel = "TSV", description = "Labelled TSV (sentence, label) to train on instead of SST-2's train split.")
+    @Option(names = "--train-file", paramLabel = "FILE", description = "Labelled CSV, TSV or JSON Lines file to train on instead of the dataset's train split.")
     Path trainFile;
 
-    @Option(names = "--dev-file", paramLabel = "TSV", description = "Labelled TSV to evaluate on instead of SST-2's dev split.")
+    @Option(names = "--dev-file", paramLabel = "FILE", description = "Labelled file to evaluate on instead of the dataset's dev split.")
     Path devFile;
+
+    @Option(names = "--text-columns", paramLabel = "COLUMNS", description = "The text column, or two for sentence pairs: premise,hypothesis (default for files: sentence).")
+    String textColumns;
+
+    @Option(names = "--label-column", paramLabel = "COLUMN", description = "The label or regression-target column (default for files: label).")
+    String labelColumn;
+
+    @Option(names = "--task", description = "classification or regression (default: regression if some label is a non-integer number).")
+    String task;
+
+    @Option(names = "--labels", paramLabel = "LABELS", description = "Classification labels in id order (default: the training labels, sorted).")
+    String labels;
+
+    @Option(names = "--metric", description = "Primary metric: accuracy, f1, macro_f1, matthews, f1_accuracy, pearson, spearman or pearson_spearman (default: the task's).")
+    String metric;
 
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run directory (default: runs/METHOD-TIMESTAMP).")
     Path out;
@@ -135,6 +159,8 @@ final class TrainCommand implements Callable<Integer> {
         err.println("preparing: model, data and tokenization...");
         Experiment experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
         TrainingConfig config = experiment.config();
+        err.printf(Locale.ROOT, "task: %s%s, primary metric %s, %d training examples%n", experiment.task().description(),
+                experiment.train().pairs() ? " of sentence pairs" : "", experiment.task().metric().id(), experiment.train().size());
         Path runPath = out != null ? out : Path.of("runs", config.method() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         RunDirectory runDirectory = RunDirectory.open(runPath, config);
@@ -142,7 +168,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingSummary summary;
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel adapted = experiment.buildModel(manager)) {
-            Trainer trainer = new Trainer(adapted, config, experiment.train(), experiment.dev(), runDirectory,
+            Trainer trainer = new Trainer(adapted, config, experiment.task(), experiment.train(), experiment.dev(), runDirectory,
                     new ProgressBar(err, System.console() != null));
             summary = trainer.run(() -> false);
         }
@@ -179,9 +205,26 @@ final class TrainCommand implements Callable<Integer> {
                 pick(maxSteps, file.maxSteps()), pick(warmupRatio, file.warmupRatio()), pick(weightDecay, file.weightDecay()),
                 file.gradientClip(), pick(evalEvery, file.evalEvery()), pick(checkpointEvery, file.checkpointEvery()),
                 pick(maxLength, file.maxLength()), pick(trainSamples, file.trainSamples()), file.evalBatchSize(),
-                pick(seed, file.seed()), file.dataset(),
+                pick(seed, file.seed()), pick(dataset, file.dataset()),
                 pick(trainFile == null ? null : trainFile.toString(), file.trainFile()),
-                pick(devFile == null ? null : devFile.toString(), file.devFile()));
+                pick(devFile == null ? null : devFile.toString(), file.devFile()),
+                layoutOptions().map(options -> file.layout() == null ? options : file.layout().overriddenBy(options))
+                        .orElse(file.layout()));
+    }
+
+    /** The layout the options set, if any: they override the experiment file's. */
+    private Optional<DataLayout> layoutOptions() {
+        if (textColumns == null && labelColumn == null && task == null && labels == null && metric == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new DataLayout(null, null, textColumns == null ? null : DatasetReader.columnList(textColumns),
+                labelColumn, task, labels == null ? null : DatasetReader.columnList(labels), metric));
+    }
+
+    /** "accuracy 91.06%  f1 91.20%  matthews 0.8210": every metric of an evaluation, by name. */
+    static String metrics(EvaluationResult result) {
+        return result.metrics().entrySet().stream().map(e -> e.getKey() + " " + Scores.format(e.getKey(), e.getValue()))
+                .collect(java.util.stream.Collectors.joining("  "));
     }
 
     private static <T> T pick(T flag, T fromFile) {
@@ -191,11 +234,10 @@ final class TrainCommand implements Callable<Integer> {
     static void printSummary(PrintWriter out, TrainingSummary s, Path runPath) {
         out.printf(Locale.ROOT, "%n%s on %s: %s after %d steps%n", s.method(), s.model(), s.outcome(), s.steps());
         if (s.finalEvaluation() != null) {
-            out.printf(Locale.ROOT, "  final dev accuracy %.2f%%  macro-F1 %.4f  loss %.4f  (%d examples)%n",
-                    100 * s.finalEvaluation().accuracy(), s.finalEvaluation().macroF1(), s.finalEvaluation().loss(),
-                    s.finalEvaluation().examples());
+            out.printf(Locale.ROOT, "  final dev %s  loss %.4f  (%d examples)%n", metrics(s.finalEvaluation()),
+                    s.finalEvaluation().loss(), s.finalEvaluation().examples());
         }
-        out.printf(Locale.ROOT, "  best dev accuracy  %.2f%% at step %d%n", 100 * s.bestAccuracy(), s.bestStep());
+        out.printf(Locale.ROOT, "  best dev %s %s at step %d%n", s.metric(), Scores.format(s.metric(), s.bestScore()), s.bestStep());
         out.printf(Locale.ROOT, "  trainable parameters: adapter %,d + head %,d of %,d%n", s.adapterParameters(),
                 s.headParameters(), s.totalParameters());
         out.printf(Locale.ROOT, "  wall time %s, %.1f samples/s%n", ProgressBar.duration(s.wallSeconds()), s.samplesPerSecond());

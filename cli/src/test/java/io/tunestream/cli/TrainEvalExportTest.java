@@ -41,6 +41,12 @@ class TrainEvalExportTest {
 
     static Path loraRun;
 
+    private static <T> List<T> iterable(java.util.Iterator<T> items) {
+        List<T> list = new ArrayList<>();
+        items.forEachRemaining(list::add);
+        return list;
+    }
+
     private static CliRun run(String... args) {
         return CliRun.of(args);
     }
@@ -82,7 +88,10 @@ class TrainEvalExportTest {
         assertEquals("completed", summary.get("outcome").asText());
         assertEquals(4, summary.get("steps").asLong());
         assertEquals(872, summary.get("finalEvaluation").get("examples").asInt());
-        assertTrue(summary.get("bestAccuracy").asDouble() > 0);
+        assertEquals("accuracy", summary.get("metric").asText(), "SST-2's primary metric");
+        assertTrue(summary.get("bestScore").asDouble() > 0);
+        assertEquals(List.of("accuracy", "f1", "macro_f1", "matthews"),
+                List.copyOf(iterable(summary.get("finalEvaluation").get("metrics").fieldNames())), "each metric by name");
         for (String file : List.of("config.json", "metrics.jsonl", "summary.json", "checkpoints/latest/state.json",
                 "checkpoints/best/adapter.safetensors")) {
             assertTrue(Files.exists(loraRun.resolve(file)), file);
@@ -113,9 +122,10 @@ class TrainEvalExportTest {
         assertEquals(0, eval.exitCode(), eval.err());
         JsonNode result = JSON.readTree(eval.out());
         assertEquals(3, result.get("examples").asInt());
-        for (String field : List.of("accuracy", "f1", "loss")) {
+        for (String field : List.of("accuracy", "f1", "macro_f1", "matthews", "loss")) {
             assertTrue(result.has(field), field);
         }
+        assertEquals("accuracy", result.get("metric").asText());
     }
 
     /** The hf export loads back through the hf: reader and gives the trained model's logits. */

@@ -10,6 +10,7 @@ import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.train.AdamW;
+import io.tunestream.worker.task.Task;
 import io.tunestream.worker.train.Evaluator;
 import io.tunestream.worker.train.OptimizerStep;
 import java.util.ArrayList;
@@ -101,14 +102,14 @@ public final class TrainingBenchmark {
     /** Dev examples per second for a LoRA model evaluated as it trains (unmerged) and after merging. */
     public double[] evaluationThroughput(AdapterMethod method, AdapterOptions options, EncodedDataset dev, NDManager manager) {
         try (AdaptedModel model = AdaptedModel.build(pretrained, method, options, 1, manager)) {
-            Evaluator.evaluate(model, dev, 64);
+            Evaluator.evaluate(model, Task.BINARY, dev, 64);
             long started = System.nanoTime();
-            Evaluator.evaluate(model, dev, 64);
+            Evaluator.evaluate(model, Task.BINARY, dev, 64);
             double unmerged = dev.size() / ((System.nanoTime() - started) / 1e9);
             model.mergeAdapters();
-            Evaluator.evaluate(model, dev, 64);
+            Evaluator.evaluate(model, Task.BINARY, dev, 64);
             started = System.nanoTime();
-            Evaluator.evaluate(model, dev, 64);
+            Evaluator.evaluate(model, Task.BINARY, dev, 64);
             double merged = dev.size() / ((System.nanoTime() - started) / 1e9);
             return new double[] {unmerged, merged};
         }
@@ -123,7 +124,7 @@ public final class TrainingBenchmark {
                 AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
             // as the trainer does before its first step
             int[] largest = BatchPlan.largest(train, plan);
-            OptimizerStep.rehearse(model, optimizer, train.tokenIds(largest), train.labels(largest));
+            OptimizerStep.rehearse(model, optimizer, train.batch(largest));
             for (int step = 1; step <= secondMark; step++) {
                 runBatch(model, optimizer, train, plan.get((step - 1) % plan.size()));
                 if (step == firstMark) {
@@ -136,7 +137,7 @@ public final class TrainingBenchmark {
     }
 
     private void runBatch(AdaptedModel model, AdamW optimizer, EncodedDataset data, int[] batch) {
-        step(model, optimizer, data.tokenIds(batch), data.labels(batch));
+        OptimizerStep.run(model, optimizer, data.batch(batch), 1e-5, 1.0);
     }
 
     private static void step(AdaptedModel model, AdamW optimizer, List<long[]> ids, long[] labels) {

@@ -11,11 +11,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.tunestream.worker.task.Task;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a trained model as a HuggingFace {@code BertForSequenceClassification} directory: {@code config.json},
+ * Writes a trained model as a HuggingFace {@code BertForSequenceClassification} directory: {@code config.json}
+ * (with the task's {@code num_labels}, {@code id2label}, {@code label2id} and {@code problem_type}),
  * {@code model.safetensors} with the adapters merged into plain weights under HuggingFace's names ({@code bert.*},
  * {@code classifier.*}), and the tokenizer ({@code tokenizer.json} without the fixed padding the default model's
  * file carries, plus {@code tokenizer_config.json}).
@@ -27,7 +30,8 @@ public final class HuggingFaceExport {
     private HuggingFaceExport() {}
 
     /** Merges the model's adapters (in place) and writes the directory. */
-    public static void write(AdaptedModel model, TokenizerSource tokenizer, int maxLength, Path directory) throws IOException {
+    public static void write(AdaptedModel model, Task task, TokenizerSource tokenizer, int maxLength, Path directory)
+            throws IOException {
         Files.createDirectories(directory);
         model.mergeAdapters();
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
@@ -36,11 +40,11 @@ public final class HuggingFaceExport {
             tensors.put(exported, HostTensor.of(parameter.getArray()));
         });
         Safetensors.write(directory.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-        JSON.writerWithDefaultPrettyPrinter().writeValue(directory.resolve("config.json").toFile(), config(model.classifier().config()));
+        JSON.writerWithDefaultPrettyPrinter().writeValue(directory.resolve("config.json").toFile(), config(model.classifier().config(), task));
         writeTokenizer(tokenizer, maxLength, directory);
     }
 
-    static ObjectNode config(BertConfig c) {
+    static ObjectNode config(BertConfig c, Task task) {
         ObjectNode node = JSON.createObjectNode();
         node.putArray("architectures").add("BertForSequenceClassification");
         node.put("model_type", "bert");
@@ -58,9 +62,16 @@ public final class HuggingFaceExport {
         node.put("layer_norm_eps", c.layerNormEps());
         node.put("pad_token_id", 0);
         node.put("position_embedding_type", "absolute");
-        node.put("problem_type", "single_label_classification");
-        node.putObject("id2label").put("0", "negative").put("1", "positive");
-        node.putObject("label2id").put("negative", 0).put("positive", 1);
+        node.put("problem_type", task.problemType());
+        node.put("num_labels", task.outputs());
+        // a regression head has one output, which HuggingFace names LABEL_0
+        List<String> names = task.isRegression() ? List.of("LABEL_0") : task.labels();
+        ObjectNode idToLabel = node.putObject("id2label");
+        ObjectNode labelToId = node.putObject("label2id");
+        for (int id = 0; id < names.size(); id++) {
+            idToLabel.put(Integer.toString(id), names.get(id));
+            labelToId.put(names.get(id), id);
+        }
         node.put("torch_dtype", "float32");
         return node;
     }

@@ -14,7 +14,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The series of one run on one worker, labelled with {@link RunLabels} and the worker: the latest step's loss,
- * learning rate, gradient norm and throughput, a step-time histogram, and the latest and best dev accuracy. They
+ * learning rate, gradient norm and throughput, a step-time histogram, and the latest and best value of the task's
+ * primary metric, labelled with its name ({@code metric="accuracy"}, {@code metric="pearson_spearman"}). They
  * exist from the run's start until {@link #remove}, which takes every one of them out of the registry: a worker
  * trains many runs, and keeping each run's series forever would grow the scrape without bound.
  */
@@ -26,8 +27,8 @@ final class RunMeters {
     private final List<Meter> meters = new ArrayList<>();
     private final Timer stepTime;
     private volatile StepMetrics latestStep;
-    private volatile double latestAccuracy = Double.NaN;
-    private volatile double bestAccuracy = Double.NaN;
+    private volatile double latestScore = Double.NaN;
+    private volatile double bestScore = Double.NaN;
     private boolean evaluated;
 
     RunMeters(MeterRegistry registry, RunLabels labels, String workerId) {
@@ -59,19 +60,20 @@ final class RunMeters {
         stepTime.record(Duration.ofNanos((long) (metrics.stepMillis() * 1e6)));
     }
 
-    /** The accuracy series start at the first evaluation, so that a run not yet evaluated shows no made-up value. */
+    /** The score series start at the first evaluation, so that a run not yet evaluated shows no made-up value. */
     synchronized void evaluation(EvalMetrics metrics) {
-        double accuracy = metrics.result().accuracy();
-        latestAccuracy = accuracy;
-        if (Double.isNaN(bestAccuracy) || accuracy > bestAccuracy) {
-            bestAccuracy = accuracy;
+        double score = metrics.result().score();
+        latestScore = score;
+        if (Double.isNaN(bestScore) || score > bestScore) {
+            bestScore = score;
         }
         if (!evaluated) {
             evaluated = true;
-            meters.add(Gauge.builder("tunestream.worker.run.accuracy", this, m -> m.latestAccuracy).tags(tags)
-                    .description("dev accuracy of the run's latest evaluation").register(registry));
-            meters.add(Gauge.builder("tunestream.worker.run.best.accuracy", this, m -> m.bestAccuracy).tags(tags)
-                    .description("best dev accuracy of the run so far").register(registry));
+            Tags scoreTags = tags.and("metric", metrics.result().metric());
+            meters.add(Gauge.builder("tunestream.worker.run.score", this, m -> m.latestScore).tags(scoreTags)
+                    .description("the task's primary metric at the run's latest evaluation").register(registry));
+            meters.add(Gauge.builder("tunestream.worker.run.best.score", this, m -> m.bestScore).tags(scoreTags)
+                    .description("best value of the task's primary metric so far").register(registry));
         }
     }
 

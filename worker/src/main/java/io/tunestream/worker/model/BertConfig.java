@@ -69,6 +69,12 @@ public record BertConfig(
                 layerNormEps, hidden, attention, labelCount);
     }
 
+    /** The same encoder under a head of {@code labels} outputs. */
+    public BertConfig withLabelCount(int labels) {
+        return new BertConfig(vocabSize, hiddenSize, layerCount, headCount, intermediateSize, maxPositions, typeVocabSize,
+                layerNormEps, hiddenDropout, attentionDropout, labels);
+    }
+
     /** Width of one attention head. */
     public int headSize() {
         return hiddenSize / headCount;

@@ -44,6 +44,20 @@ public record PretrainedModel(
         return new PretrainedModel(reference, other, weights, tokenizer, svds);
     }
 
+    /**
+     * The same model with a head of {@code outputs} outputs: one per label, or one for regression. A checkpoint's own
+     * classifier is kept only when it has that shape; otherwise the head starts fresh.
+     */
+    public PretrainedModel withOutputs(int outputs) {
+        if (outputs == config.labelCount()) {
+            return this;
+        }
+        Map<String, HostTensor> kept = new LinkedHashMap<>(weights);
+        kept.remove("classifier.weight");
+        kept.remove("classifier.bias");
+        return new PretrainedModel(reference, config.withLabelCount(outputs), kept, tokenizer, svds);
+    }
+
     /** A fresh classifier with every backbone parameter frozen and a trainable head. */
     public BertClassifier instantiate(NDManager manager, long seed) {
         return new BertClassifier(new WeightSource(manager, weights, seed), config);

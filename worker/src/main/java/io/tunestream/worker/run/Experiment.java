@@ -5,30 +5,36 @@ import ai.djl.ndarray.NDManager;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.EncodedDataset;
-import io.tunestream.worker.data.LabelledSentence;
+import io.tunestream.worker.data.Example;
+import io.tunestream.worker.data.LabelledData;
 import io.tunestream.worker.data.PreparationStoppedException;
-import io.tunestream.worker.data.TsvDataset;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.source.ModelCatalog;
+import io.tunestream.worker.task.Task;
+import io.tunestream.worker.train.EvaluationSet;
 import io.tunestream.worker.train.TrainingConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * An experiment made ready to train: the config resolved and checked against the model, the model loaded, and the
- * data read and tokenized. Everything a user can get wrong fails here, before a model is built.
+ * An experiment made ready to train: the config resolved and checked against the model, the data read and checked
+ * against its task, the model loaded with a head for that task, and the data tokenized. Everything a user can get
+ * wrong fails here, before a model is built.
  *
- * @param config the resolved config
+ * @param config the resolved config, its layout holding the task as resolved from the data
  * @param method the method it names
- * @param pretrained the loaded pretrained model
+ * @param pretrained the loaded pretrained model, its head sized for the task
+ * @param task the task: head, loss and metrics
  * @param train tokenized training examples (the subset, if the config asks for one)
- * @param dev tokenized dev examples
+ * @param dev tokenized evaluation splits; the first decides the best checkpoint
  */
-public record Experiment(TrainingConfig config, AdapterMethod method, PretrainedModel pretrained,
-        EncodedDataset train, EncodedDataset dev) {
+public record Experiment(TrainingConfig config, AdapterMethod method, PretrainedModel pretrained, Task task,
+        EncodedDataset train, List<EvaluationSet> dev) {
 
     public static Experiment prepare(TrainingConfig requested, AdapterRegistry registry, ModelCatalog models, DatasetCatalog datasets) {
         return prepare(requested, registry, models, datasets, () -> false);
@@ -46,31 +52,42 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
                     + String.join(", ", registry.all().stream().map(AdapterMethod::id).toList()));
         }
         AdapterMethod method = registry.get(requested.method());
-        TrainingConfig config = requested.resolve(method);
-        AdaptedModel.validate(method, config.adapterOptions(), models.config(config.model()));
-        Path trainFile;
-        Path devFile;
-        if (config.trainFile() != null && config.devFile() != null) {
-            trainFile = Path.of(config.trainFile());
-            devFile = Path.of(config.devFile());
-        } else {
-            DatasetCatalog.Splits splits = datasets.resolve(config.dataset());
-            trainFile = config.trainFile() != null ? Path.of(config.trainFile()) : splits.train();
-            devFile = config.devFile() != null ? Path.of(config.devFile()) : splits.dev();
-        }
-        List<LabelledSentence> trainExamples = EncodedDataset.subset(TsvDataset.read(trainFile), config.trainSamples(), config.seed());
-        List<LabelledSentence> devExamples = TsvDataset.read(devFile);
+        TrainingConfig resolved = requested.resolve(method);
+        AdaptedModel.validate(method, resolved.adapterOptions(), models.config(resolved.model()));
+        LabelledData data = read(resolved, datasets);
+        TrainingConfig config = resolved.withLayout(data.layout());
+        List<Example> trainExamples = EncodedDataset.subset(data.train(), config.trainSamples(), config.seed());
         PreparationStoppedException.check(stopRequested);
-        PretrainedModel pretrained = models.load(config.model());
+        PretrainedModel pretrained = models.load(config.model()).withOutputs(data.task().outputs());
         PreparationStoppedException.check(stopRequested);
         HuggingFaceTokenizer tokenizer = pretrained.tokenizer()
                 .orElseThrow(() -> new IllegalArgumentException("model '" + config.model() + "' has no tokenizer"))
                 .tokenizer(config.maxLength());
         try (tokenizer) {
-            return new Experiment(config, method, pretrained,
-                    EncodedDataset.encode(trainExamples, tokenizer, stopRequested),
-                    EncodedDataset.encode(devExamples, tokenizer, stopRequested));
+            Task.Kind kind = data.task().kind();
+            EncodedDataset train = EncodedDataset.encode(trainExamples, kind, tokenizer, stopRequested);
+            List<EvaluationSet> dev = new ArrayList<>();
+            for (LabelledData.Split split : data.dev()) {
+                dev.add(new EvaluationSet(split.name(), EncodedDataset.encode(split.examples(), kind, tokenizer, stopRequested)));
+            }
+            return new Experiment(config, method, pretrained, data.task(), train, dev);
         }
+    }
+
+    /**
+     * The run's data: the named dataset's files and layout, a file given directly replacing its split, and the
+     * config's layout over the dataset's (a file given alone reads as a {@code sentence}/{@code label} table unless
+     * the layout says otherwise).
+     */
+    private static LabelledData read(TrainingConfig config, DatasetCatalog datasets) {
+        if (config.trainFile() != null && config.devFile() != null) {
+            DataLayout layout = DataLayout.SENTENCE_LABEL.overriddenBy(config.layout());
+            return LabelledData.read(Path.of(config.trainFile()), List.of(Path.of(config.devFile())), layout);
+        }
+        DatasetCatalog.DatasetFiles files = datasets.resolve(config.dataset());
+        Path train = config.trainFile() != null ? Path.of(config.trainFile()) : files.train();
+        List<Path> dev = config.devFile() != null ? List.of(Path.of(config.devFile())) : files.dev();
+        return LabelledData.read(train, dev, files.layout().overriddenBy(config.layout()));
     }
 
     /** A fresh model for this experiment, initialised from the config's seed. */

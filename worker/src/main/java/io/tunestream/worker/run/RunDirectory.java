@@ -25,7 +25,7 @@ import java.util.List;
  * config.json              the resolved experiment
  * metrics.jsonl            one JSON object per training step ("type": "step") and per evaluation ("type": "eval")
  * checkpoints/latest/      resumable: trainable parameters, optimizer moments, state
- * checkpoints/best/        the trainable parameters at the best dev accuracy
+ * checkpoints/best/        the trainable parameters at the best value of the task's primary metric
  * summary.json             the outcome, once the run ends
  * attempt                  the attempt that owns the directory, for runs taken from the queue
  * </pre>
@@ -58,6 +58,10 @@ public final class RunDirectory implements TrainingListener {
             Path configFile = root.resolve("config.json");
             if (Files.exists(configFile)) {
                 TrainingConfig existing = JSON.readValue(configFile.toFile(), TrainingConfig.class);
+                if (existing.layout() == null) {
+                    // recorded before runs recorded their data layout: every such run trained on GLUE SST-2's
+                    existing = existing.withLayout(config.layout());
+                }
                 if (!existing.equals(config)) {
                     throw new IllegalArgumentException("run directory " + root + " holds another experiment ("
                             + configFile + "); choose a new --out directory or repeat the same config to resume");
@@ -176,8 +180,9 @@ public final class RunDirectory implements TrainingListener {
     public void onEvaluation(EvalMetrics metrics) {
         ObjectNode line = JSON.createObjectNode();
         line.put("type", "eval").put("step", metrics.step()).put("epoch", metrics.epoch())
-                .put("accuracy", metrics.result().accuracy()).put("f1", metrics.result().macroF1())
-                .put("loss", metrics.result().loss()).put("examples", metrics.result().examples())
+                .put("metric", metrics.result().metric()).put("score", metrics.result().score());
+        metrics.result().metrics().forEach(line::put);
+        line.put("loss", metrics.result().loss()).put("examples", metrics.result().examples())
                 .put("best", metrics.best());
         append(line);
     }

@@ -13,13 +13,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import io.tunestream.worker.data.DataLayout;
+import io.tunestream.worker.task.Task;
 
 /** A finished (or checkpointed) run reopened from its directory, for evaluation and export. */
 public final class TrainedRun {
 
     /** Which saved weights to use. */
     public enum Checkpoint {
-        /** The weights at the best dev accuracy. */
+        /** The weights at the best value of the task's primary metric. */
         BEST,
         /** The weights at the last checkpoint (the end of a completed run). */
         LATEST;
@@ -35,6 +37,12 @@ public final class TrainedRun {
 
     private TrainedRun() {}
 
+    /** The task the run trained for, as its config recorded it; runs from before tasks trained on SST-2. */
+    public static Task task(RunDirectory run) {
+        DataLayout layout = run.config().layout();
+        return layout == null ? Task.BINARY : layout.resolvedTask();
+    }
+
     /** Rebuilds the run's model from its config and loads the chosen checkpoint into it. */
     public static AdaptedModel load(RunDirectory run, Checkpoint which, AdapterRegistry registry, ModelCatalog models, NDManager manager) {
         TrainingConfig config = run.config();
@@ -44,7 +52,7 @@ public final class TrainedRun {
             throw new IllegalArgumentException(run.root() + " has no " + which.name().toLowerCase(Locale.ROOT)
                     + " checkpoint (" + adapter + "); has the run evaluated at least once?");
         }
-        PretrainedModel pretrained = models.load(config.model());
+        PretrainedModel pretrained = models.load(config.model()).withOutputs(task(run).outputs());
         AdaptedModel model = AdaptedModel.build(pretrained, method, config.adapterOptions(), config.seed(), manager);
         try {
             AdapterCheckpoint.load(model, adapter);

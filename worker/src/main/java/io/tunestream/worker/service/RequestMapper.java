@@ -13,7 +13,6 @@ import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.model.source.ModelReference;
 import io.tunestream.worker.train.TrainingConfig;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -31,10 +30,12 @@ public final class RequestMapper {
 
     private final AdapterRegistry registry;
     private final ModelCatalog models;
+    private final DatasetCatalog datasets;
 
-    public RequestMapper(AdapterRegistry registry, ModelCatalog models) {
+    public RequestMapper(AdapterRegistry registry, ModelCatalog models, DatasetCatalog datasets) {
         this.registry = registry;
         this.models = models;
+        this.datasets = datasets;
     }
 
     /**
@@ -53,10 +54,9 @@ public final class RequestMapper {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("model", e.getMessage());
         }
-        String dataset = request.getDataset() == null ? "" : request.getDataset().trim().toLowerCase(Locale.ROOT);
-        if (!dataset.equals(DatasetCatalog.SST2)) {
+        if (request.getDataset() == null || !datasets.knows(request.getDataset())) {
             throw new InvalidRequestException("dataset", "unknown dataset " + RequestLimits.quote(request.getDataset())
-                    + "; valid datasets: " + DatasetCatalog.SST2);
+                    + "; valid datasets: " + String.join(", ", datasets.names()));
         }
         TrainingConfig config;
         try {
@@ -100,7 +100,7 @@ public final class RequestMapper {
                 a.getDropout(), a.getTargets(), a.getTailMode(), t.getLearningRate(), t.getBatchSize(),
                 t.getEpochs(), t.getMaxSteps(), t.getWarmupRatio(), t.getWeightDecay(), t.getGradientClip(),
                 t.getEvalEvery(), t.getCheckpointEvery(), t.getMaxLength(), t.getTrainSamples(),
-                t.getEvalBatchSize(), request.getSeed(), request.getDataset(), null, null);
+                t.getEvalBatchSize(), request.getSeed(), request.getDataset(), null, null, null);
     }
 
     /**

@@ -94,7 +94,7 @@ final class RunExecution implements Callable<RunOutcome> {
             TrainingSummary summary;
             try (NDManager manager = NDManager.newBaseManager();
                     AdaptedModel model = experiment.buildModel(manager)) {
-                Trainer trainer = new Trainer(model, experiment.config(), experiment.train(), experiment.dev(),
+                Trainer trainer = new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
                         runDirectory, listener);
                 summary = trainer.run(stopRequested);
                 if (stop.get() == StopReason.ORDERED && !summary.outcome().equals("completed") && summary.steps() > 0) {
@@ -148,11 +148,11 @@ final class RunExecution implements Callable<RunOutcome> {
     private static TrainingSummary finalSummary(TrainingSummary stopped, AdaptedModel model, Experiment experiment,
             RunDirectory runDirectory) {
         EvaluationResult last = stopped.finalEvaluation() != null ? stopped.finalEvaluation()
-                : Evaluator.evaluate(model, experiment.dev(), experiment.config().evalBatchSize());
+                : Evaluator.evaluate(model, experiment.task(), experiment.dev(), experiment.config().evalBatchSize());
         // the best checkpoint holds the best of the evaluations made in training; this extra one only stands in for none
-        boolean evaluatedBefore = stopped.bestAccuracy() >= 0;
+        boolean evaluatedBefore = stopped.bestScore() != Double.NEGATIVE_INFINITY;
         TrainingSummary summary = new TrainingSummary(stopped.model(), stopped.method(), "stopped", stopped.steps(), last,
-                evaluatedBefore ? stopped.bestAccuracy() : last.accuracy(),
+                stopped.metric(), evaluatedBefore ? stopped.bestScore() : last.score(),
                 evaluatedBefore ? stopped.bestStep() : stopped.steps(),
                 stopped.adapterParameters(), stopped.headParameters(), stopped.totalParameters(), stopped.wallSeconds(),
                 stopped.samplesPerSecond(), stopped.trainExamples());

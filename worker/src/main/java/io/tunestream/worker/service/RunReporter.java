@@ -39,7 +39,8 @@ final class RunReporter implements TrainingListener {
     private long step;
     private long totalSteps;
     private Double latestLoss;
-    private Double bestAccuracy;
+    private String metric = "accuracy";
+    private Double bestScore;
     private Long bestStep;
     private Instant lastStatus = Instant.EPOCH;
     private long publishNanos;
@@ -107,11 +108,13 @@ final class RunReporter implements TrainingListener {
     public void onEvaluation(EvalMetrics e) {
         publisher.metric(request.getRunId(), EvalMetric.newBuilder()
                 .setRunId(request.getRunId()).setAttempt(attempt).setStep(e.step()).setEpoch(e.epoch())
-                .setAccuracy(e.result().accuracy()).setF1(e.result().macroF1()).setLoss(e.result().loss())
-                .setExamples(e.result().examples()).setBest(e.best()).setTimestamp(clock.instant()).build());
+                .setAccuracy(e.result().value("accuracy")).setF1(e.result().value("macro_f1")).setLoss(e.result().loss())
+                .setExamples(e.result().examples()).setBest(e.best()).setTimestamp(clock.instant())
+                .setMetric(e.result().metric()).setMetrics(e.result().metrics()).build());
         synchronized (this) {
-            if (bestAccuracy == null || e.result().accuracy() > bestAccuracy) {
-                bestAccuracy = e.result().accuracy();
+            metric = e.result().metric();
+            if (bestScore == null || e.result().score() > bestScore) {
+                bestScore = e.result().score();
                 bestStep = e.step();
             }
             publish(RunState.RUNNING);
@@ -151,15 +154,23 @@ final class RunReporter implements TrainingListener {
 
     private RunSummary summaryOf(TrainingSummary s) {
         step = s.steps();
-        bestAccuracy = s.bestAccuracy();
+        metric = s.metric();
+        bestScore = s.bestScore();
         bestStep = s.bestStep();
         return RunSummary.newBuilder()
-                .setSteps(s.steps()).setFinalAccuracy(s.finalEvaluation().accuracy())
-                .setFinalF1(s.finalEvaluation().macroF1()).setFinalLoss(s.finalEvaluation().loss())
-                .setBestAccuracy(s.bestAccuracy()).setBestStep(s.bestStep())
+                .setSteps(s.steps()).setFinalAccuracy(s.finalEvaluation().value("accuracy"))
+                .setFinalF1(s.finalEvaluation().value("macro_f1")).setFinalLoss(s.finalEvaluation().loss())
+                .setBestAccuracy(accuracyOrNaN(s.metric(), s.bestScore())).setBestStep(s.bestStep())
+                .setMetric(s.metric()).setBestScore(s.bestScore()).setFinalMetrics(s.finalEvaluation().metrics())
+                .setDataset(request.getDataset())
                 .setAdapterParameters(s.adapterParameters()).setHeadParameters(s.headParameters())
                 .setTotalParameters(s.totalParameters()).setWallSeconds(s.wallSeconds())
                 .setSamplesPerSecond(s.samplesPerSecond()).setTrainExamples(s.trainExamples()).build();
+    }
+
+    /** The accuracy fields that readers from before tasks know: the best score when it is accuracy. */
+    private static double accuracyOrNaN(String metric, double score) {
+        return metric.equals("accuracy") ? score : Double.NaN;
     }
 
     private Future<RecordMetadata> publish(RunState state, RunSummary summary, RunFailure failure, String reason) {
@@ -171,7 +182,8 @@ final class RunReporter implements TrainingListener {
                 .setRunId(request.getRunId()).setSweepId(request.getSweepId()).setState(state).setAttempt(attempt)
                 .setFailedAttempts(failedAttempts).setReason(RequestLimits.bounded(reason))
                 .setWorkerId(queued ? null : workerId).setStep(step).setTotalSteps(totalSteps)
-                .setLatestLoss(latestLoss).setBestAccuracy(bestAccuracy).setBestStep(bestStep)
+                .setLatestLoss(latestLoss).setBestStep(bestStep).setMetric(metric).setBestScore(bestScore)
+                .setBestAccuracy(bestScore == null || !metric.equals("accuracy") ? null : bestScore)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)
                 .setFinishedAt(terminal ? now : null).build();
         return publisher.status(request.getRunId(), status);

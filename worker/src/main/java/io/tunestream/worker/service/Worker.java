@@ -108,7 +108,7 @@ public final class Worker implements Runnable {
         this.metrics = metrics;
         this.models = ModelCatalog.confinedTo(config.modelRoots());
         this.datasets = new DatasetCatalog(config.dataDirectory());
-        this.mapper = new RequestMapper(registry, models);
+        this.mapper = new RequestMapper(registry, models, datasets);
         this.startedAt = clock.instant();
     }
 
@@ -325,7 +325,8 @@ public final class Worker implements Runnable {
         lastPublishingCost = reporter.publishingCost();
         LOG.info("run {}: publishing metrics cost {}", runId, lastPublishingCost);
         if (outcome instanceof RunOutcome.Succeeded s) {
-            LOG.info("run {} succeeded: best dev accuracy {} at step {}", runId, s.summary().bestAccuracy(), s.summary().bestStep());
+            LOG.info("run {} succeeded: best dev {} {} at step {}", runId, s.summary().metric(), s.summary().bestScore(),
+                    s.summary().bestStep());
             conclude(runId, lease, () -> reporter.succeeded(s.summary()));
         } else if (outcome instanceof RunOutcome.Failed f && f.kind() == FailureKind.BAD_REQUEST) {
             LOG.warn("run {} rejected: {}", runId, f.message());

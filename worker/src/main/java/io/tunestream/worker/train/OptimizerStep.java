@@ -3,13 +3,15 @@ package io.tunestream.worker.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.tunestream.worker.adapter.AdaptedModel;
+import io.tunestream.worker.data.Batch;
 import io.tunestream.worker.model.GradMode;
 import io.tunestream.worker.model.StepScope;
 import io.tunestream.worker.model.TokenBatch;
 import java.util.List;
 
 /**
- * One optimizer step on one batch: forward in training mode, cross-entropy, backward, gradient clipping, AdamW.
+ * One optimizer step on one batch: forward in training mode, the task's loss (cross-entropy or squared error),
+ * backward, gradient clipping, AdamW.
  * The trainer, the benchmark and the tests all step through here.
  *
  * @param loss the batch's training loss
@@ -19,8 +21,13 @@ public record OptimizerStep(double loss, double gradientNorm) {
 
     public static OptimizerStep run(AdaptedModel model, AdamW optimizer, List<long[]> tokenIds, long[] labels,
             double learningRate, double gradientClip) {
+        return run(model, optimizer, Batch.classification(tokenIds, labels), learningRate, gradientClip);
+    }
+
+    public static OptimizerStep run(AdaptedModel model, AdamW optimizer, Batch batch, double learningRate,
+            double gradientClip) {
         try (StepScope scope = model.openStep()) {
-            float loss = forwardBackward(model, scope, tokenIds, labels);
+            float loss = forwardBackward(model, scope, batch);
             double gradientNorm = optimizer.step(learningRate, gradientClip);
             return new OptimizerStep(loss, gradientNorm);
         }
@@ -31,19 +38,22 @@ public record OptimizerStep(double loss, double gradientNorm) {
      * or optimizer state changes. The trainer rehearses its largest batch this way before the first step.
      */
     public static void rehearse(AdaptedModel model, AdamW optimizer, List<long[]> tokenIds, long[] labels) {
+        rehearse(model, optimizer, Batch.classification(tokenIds, labels));
+    }
+
+    public static void rehearse(AdaptedModel model, AdamW optimizer, Batch batch) {
         try (StepScope scope = model.openStep()) {
-            forwardBackward(model, scope, tokenIds, labels);
+            forwardBackward(model, scope, batch);
         } finally {
             optimizer.clearGradients();
         }
     }
 
-    /** Forward in training mode, cross-entropy and backward; returns the loss. */
-    private static float forwardBackward(AdaptedModel model, StepScope scope, List<long[]> tokenIds, long[] labels) {
-        NDList inputs = TokenBatch.of(scope.manager(), tokenIds);
-        NDArray labelArray = scope.manager().create(labels);
+    /** Forward in training mode, the loss and backward; returns the loss. */
+    private static float forwardBackward(AdaptedModel model, StepScope scope, Batch batch) {
+        NDList inputs = TokenBatch.of(scope.manager(), batch.tokenIds(), batch.typeIds());
         try (GradMode recording = GradMode.enabled()) {
-            NDArray value = Losses.crossEntropy(model.logits(scope, inputs, true), labelArray);
+            NDArray value = Losses.of(model.logits(scope, inputs, true), batch, scope.manager());
             GradMode.backward(value);
             return value.getFloat();
         }

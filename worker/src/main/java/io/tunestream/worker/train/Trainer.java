@@ -5,9 +5,11 @@ import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.ParameterCounts;
 import io.tunestream.worker.checkpoint.AdapterCheckpoint;
 import io.tunestream.worker.checkpoint.TrainingCheckpoint;
+import io.tunestream.worker.data.Batch;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.task.Task;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,17 +28,22 @@ public final class Trainer {
 
     private final AdaptedModel model;
     private final TrainingConfig config;
+    private final Task task;
     private final EncodedDataset train;
-    private final EncodedDataset dev;
+    private final List<EvaluationSet> dev;
     private final RunDirectory runDirectory;
     private final TrainingListener listener;
 
-    public Trainer(AdaptedModel model, TrainingConfig config, EncodedDataset train, EncodedDataset dev,
+    public Trainer(AdaptedModel model, TrainingConfig config, Task task, EncodedDataset train, List<EvaluationSet> dev,
             RunDirectory runDirectory, TrainingListener listener) {
+        if (dev.isEmpty()) {
+            throw new IllegalArgumentException("a run needs at least one evaluation set");
+        }
         this.model = model;
         this.config = config;
+        this.task = task;
         this.train = train;
-        this.dev = dev;
+        this.dev = List.copyOf(dev);
         this.runDirectory = runDirectory;
         this.listener = TrainingListener.all(runDirectory, listener);
     }
@@ -88,7 +95,7 @@ public final class Trainer {
                 StepMetrics metrics = step(optimizer, batch, schedule.at(step), step, totalSteps, epoch);
                 stepSeconds += metrics.stepMillis() / 1000;
                 examplesThisAttempt += batch.length;
-                state = new TrainingState(step + 1, state.bestAccuracy(), state.bestStep(),
+                state = new TrainingState(step + 1, state.bestScore(), state.bestStep(),
                         state.trainingSeconds() + metrics.stepMillis() / 1000, state.examplesSeen() + batch.length);
                 listener.onStep(metrics);
 
@@ -96,9 +103,9 @@ public final class Trainer {
                 boolean epochEnd = done % perEpoch == 0 || done == totalSteps;
                 if (epochEnd || (config.evalEvery() > 0 && done % config.evalEvery() == 0)) {
                     long started = System.nanoTime();
-                    lastEvaluation = Evaluator.evaluate(model, dev, config.evalBatchSize());
-                    boolean best = lastEvaluation.accuracy() > state.bestAccuracy();
-                    state = new TrainingState(done, best ? lastEvaluation.accuracy() : state.bestAccuracy(),
+                    lastEvaluation = Evaluator.evaluate(model, task, dev, config.evalBatchSize());
+                    boolean best = lastEvaluation.score() > state.bestScore();
+                    state = new TrainingState(done, best ? lastEvaluation.score() : state.bestScore(),
                             best ? done : state.bestStep(), state.trainingSeconds() + (System.nanoTime() - started) / 1e9,
                             state.examplesSeen());
                     if (best) {
@@ -117,7 +124,7 @@ public final class Trainer {
                 }
             }
             if (lastEvaluation == null) {
-                lastEvaluation = Evaluator.evaluate(model, dev, config.evalBatchSize());
+                lastEvaluation = Evaluator.evaluate(model, task, dev, config.evalBatchSize());
             }
             TrainingSummary summary = summary("completed", state, lastEvaluation, examplesThisAttempt, stepSeconds);
             runDirectory.writeSummary(summary);
@@ -134,25 +141,28 @@ public final class Trainer {
      */
     private void rehearse(AdamW optimizer, int epoch) {
         int[] batch = BatchPlan.largest(train, BatchPlan.training(train, config.batchSize(), config.seed(), epoch));
-        OptimizerStep.rehearse(model, optimizer, train.tokenIds(batch), train.labels(batch));
-        Evaluator.rehearse(model, dev, config.evalBatchSize());
+        OptimizerStep.rehearse(model, optimizer, train.batch(batch));
+        for (EvaluationSet set : dev) {
+            Evaluator.rehearse(model, set.data(), config.evalBatchSize());
+        }
     }
 
-    private StepMetrics step(AdamW optimizer, int[] batch, double learningRate, long step, long totalSteps, int epoch) {
+    private StepMetrics step(AdamW optimizer, int[] indices, double learningRate, long step, long totalSteps, int epoch) {
         long started = System.nanoTime();
         // dropout masks as a function of (seed, step): a resumed run draws the same masks
         Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
-        List<long[]> ids = train.tokenIds(batch);
+        Batch batch = train.batch(indices);
+        List<long[]> ids = batch.tokenIds();
         long realTokens = 0;
         int longest = 0;
         for (long[] sequence : ids) {
             realTokens += sequence.length;
             longest = Math.max(longest, sequence.length);
         }
-        OptimizerStep result = OptimizerStep.run(model, optimizer, ids, train.labels(batch), learningRate, config.gradientClip());
+        OptimizerStep result = OptimizerStep.run(model, optimizer, batch, learningRate, config.gradientClip());
         double seconds = (System.nanoTime() - started) / 1e9;
         return new StepMetrics(step + 1, totalSteps, epoch, result.loss(), learningRate, result.gradientNorm(),
-                batch.length / seconds, realTokens / seconds, seconds * 1000, batch.length, (long) longest * batch.length);
+                batch.size() / seconds, realTokens / seconds, seconds * 1000, batch.size(), (long) longest * batch.size());
     }
 
     private void checkpoint(AdamW optimizer, TrainingState state) {
@@ -173,8 +183,8 @@ public final class Trainer {
 
     private TrainingSummary summary(String outcome, TrainingState state, EvaluationResult last, long examples, double stepSeconds) {
         ParameterCounts counts = model.parameterCounts();
-        return new TrainingSummary(config.model(), config.method(), outcome, state.step(), last,
-                state.bestAccuracy(), state.bestStep(), counts.adapter(), counts.head(), counts.total(),
+        return new TrainingSummary(config.model(), config.method(), outcome, state.step(), last, task.metric().id(),
+                state.bestScore(), state.bestStep(), counts.adapter(), counts.head(), counts.total(),
                 state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
 import io.tunestream.worker.adapter.TailMode;
+import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.model.TargetModule;
 import io.tunestream.worker.model.source.ModelReference;
 import java.util.List;
@@ -35,8 +36,10 @@ import java.util.List;
  * @param evalBatchSize batch size for evaluation
  * @param seed seed for the subset, shuffling, initialisation and dropout
  * @param dataset named dataset; its train and dev files
- * @param trainFile a labelled TSV that replaces the dataset's train split
- * @param devFile a labelled TSV that replaces the dataset's dev split
+ * @param trainFile a labelled CSV, TSV or JSON Lines file that replaces the dataset's train split
+ * @param devFile a labelled file that replaces the dataset's dev split
+ * @param layout how to read the data (columns, task, labels, metric), over the named dataset's own layout; a run
+ *     records it with every inferred value filled in (docs/tasks.md)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -63,12 +66,13 @@ public record TrainingConfig(
         Long seed,
         String dataset,
         String trainFile,
-        String devFile) {
+        String devFile,
+        DataLayout layout) {
 
     /** A config with only the method set; everything else at its default. */
     public static TrainingConfig forMethod(String method) {
         return new TrainingConfig(null, method, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -101,7 +105,8 @@ public record TrainingConfig(
                 orDefault(seed, 42L),
                 orDefault(dataset, "glue-sst2"),
                 trainFile,
-                devFile);
+                devFile,
+                layout);
         resolved.check();
         resolved.adapterOptions();
         return resolved;
@@ -133,6 +138,13 @@ public record TrainingConfig(
         }
         atLeast("trainSamples", trainSamples, 0);
         within("evalBatchSize", evalBatchSize, 1, MAX_BATCH);
+    }
+
+    /** This config reading its data with {@code resolved}: a run records the layout it trained with. */
+    public TrainingConfig withLayout(DataLayout resolved) {
+        return new TrainingConfig(model, method, rank, alpha, dropout, targets, tailMode, learningRate, batchSize, epochs,
+                maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength, trainSamples,
+                evalBatchSize, seed, dataset, trainFile, devFile, resolved);
     }
 
     /** The adapter options this config describes (valid only after {@link #resolve}). */

@@ -1,5 +1,7 @@
 package io.tunestream.worker.train;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
+
 /**
  * The outcome of a run, written as {@code summary.json} and reported by the CLI and the worker.
  *
@@ -8,7 +10,8 @@ package io.tunestream.worker.train;
  * @param outcome {@code completed} or {@code stopped} (stopped on request; resumable from its checkpoint)
  * @param steps optimizer steps taken
  * @param finalEvaluation dev metrics at the last step
- * @param bestAccuracy best dev accuracy over the run's evaluations
+ * @param metric the task's primary metric
+ * @param bestScore best value of the primary metric over the run's evaluations
  * @param bestStep step of the best evaluation
  * @param adapterParameters trainable parameters outside the head
  * @param headParameters trainable parameters of the head
@@ -23,7 +26,8 @@ public record TrainingSummary(
         String outcome,
         long steps,
         EvaluationResult finalEvaluation,
-        double bestAccuracy,
+        String metric,
+        @JsonAlias("bestAccuracy") double bestScore,
         long bestStep,
         long adapterParameters,
         long headParameters,

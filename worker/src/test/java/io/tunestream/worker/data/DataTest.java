@@ -11,6 +11,7 @@ import io.tunestream.worker.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import io.tunestream.worker.task.Task;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -21,23 +22,23 @@ import org.junit.jupiter.api.io.TempDir;
 /** The data pipeline on the real SST-2 files. */
 class DataTest {
 
-    private static DatasetCatalog.Splits sst2;
+    private static DatasetCatalog.DatasetFiles sst2;
     private static EncodedDataset train;
 
     @BeforeAll
     static void encode() {
         sst2 = new DatasetCatalog(Optional.of(TestModels.sharedData())).resolve("glue-sst2");
         try (HuggingFaceTokenizer tokenizer = TestModels.miniLm().tokenizer().orElseThrow().tokenizer(128)) {
-            train = EncodedDataset.encode(TsvDataset.read(sst2.train()), tokenizer);
+            train = EncodedDataset.encode(read(sst2.train()), Task.Kind.CLASSIFICATION, tokenizer);
         }
     }
 
     @Test
     void readsBothSplitsCompletely() {
         assertEquals(67_349, train.size());
-        List<LabelledSentence> dev = TsvDataset.read(sst2.dev());
+        List<Example> dev = read(sst2.dev().get(0));
         assertEquals(872, dev.size());
-        assertEquals("it 's a charming and often affecting journey .", dev.get(0).sentence());
+        assertEquals("it 's a charming and often affecting journey .", dev.get(0).text());
         assertEquals(1, dev.get(0).label());
     }
 
@@ -95,8 +96,8 @@ class DataTest {
 
     @Test
     void subsetsAreSeededDrawsFromTheWholeFile() {
-        List<LabelledSentence> all = TsvDataset.read(sst2.train());
-        List<LabelledSentence> a = EncodedDataset.subset(all, 1000, 7);
+        List<Example> all = read(sst2.train());
+        List<Example> a = EncodedDataset.subset(all, 1000, 7);
         assertEquals(a, EncodedDataset.subset(all, 1000, 7));
         assertNotEquals(a, EncodedDataset.subset(all, 1000, 8));
         long positives = a.stream().filter(e -> e.label() == 1).count();
@@ -107,18 +108,24 @@ class DataTest {
     void malformedFilesNameTheLine(@TempDir Path dir) throws Exception {
         Path badLabel = dir.resolve("bad.tsv");
         Files.writeString(badLabel, "sentence\tlabel\ngood movie\t1\nbad movie\tnegative\n");
-        assertEquals(badLabel + ":3: label 'negative' is not 0 or 1",
-                assertThrows(IllegalArgumentException.class, () -> TsvDataset.read(badLabel)).getMessage());
+        assertEquals(badLabel + ":3: column 'label': label 'negative' is not one of the task's labels [0, 1]",
+                assertThrows(IllegalArgumentException.class, () -> read(badLabel)).getMessage());
         Path noLabel = dir.resolve("nolabel.tsv");
         Files.writeString(noLabel, "text\tscore\na\t1\n");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> TsvDataset.read(noLabel))
-                .getMessage().contains("lacks a 'sentence' or 'label' column"));
+        assertEquals(noLabel + ":1: no column 'sentence'; the header has [text, score]",
+                assertThrows(IllegalArgumentException.class, () -> read(noLabel)).getMessage());
         Path fields = dir.resolve("fields.tsv");
         Files.writeString(fields, "sentence\tlabel\njust one field\n");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> TsvDataset.read(fields))
-                .getMessage().contains(":2: expected 2 tab-separated fields, found 1"));
+        assertEquals(fields + ":2: expected 2 fields as the header has, found 1",
+                assertThrows(IllegalArgumentException.class, () -> read(fields)).getMessage());
         assertEquals("data file " + dir.resolve("none.tsv") + " does not exist",
-                assertThrows(IllegalArgumentException.class, () -> TsvDataset.read(dir.resolve("none.tsv"))).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> read(dir.resolve("none.tsv"))).getMessage());
+    }
+
+    /** A file in SST-2's layout, read as the binary task. */
+    static List<Example> read(Path file) {
+        DataLayout layout = GlueTask.SST2.layout();
+        return DatasetReader.examples(DatasetReader.rows(file, layout), Task.BINARY, layout);
     }
 
     @Test
@@ -128,6 +135,7 @@ class DataTest {
         assertTrue(message.startsWith("GLUE SST-2 not found: looked for glue-sst2/train.tsv and dev.tsv in [" + empty), message);
         assertTrue(message.contains("tunestream data fetch glue-sst2"), message);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new DatasetCatalog(Optional.empty()).resolve("imdb"))
-                .getMessage().startsWith("unknown dataset 'imdb'; valid datasets: glue-sst2"));
+                .getMessage().startsWith("unknown dataset 'imdb'; valid datasets: glue-cola, glue-mnli, glue-mrpc, glue-qnli,"
+                        + " glue-qqp, glue-rte, glue-sst2, glue-stsb, glue-wnli"));
     }
 }

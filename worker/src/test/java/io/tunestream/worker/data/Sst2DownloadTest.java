@@ -65,7 +65,7 @@ class Sst2DownloadTest {
                 "SST-2/test.tsv", "index\tsentence\n".getBytes())));
         Path directory = Sst2Download.fetch(uri, cache);
         assertEquals(Sst2Download.MD5.get("train.tsv"), Sst2Download.md5(directory.resolve("train.tsv")));
-        assertEquals(872, TsvDataset.read(new DatasetCatalog(Optional.of(cache)).resolve("glue-sst2").dev()).size());
+        assertEquals(872, DataTest.read(new DatasetCatalog(Optional.of(cache)).resolve("glue-sst2").dev().get(0)).size());
     }
 
     @Test

@@ -107,6 +107,6 @@ class WorkerMetricsTest {
     }
 
     private static EvalMetrics evaluation(long step, double accuracy) {
-        return new EvalMetrics(step, 0, new EvaluationResult(accuracy, accuracy, 0.5, 64), false);
+        return new EvalMetrics(step, 0, new EvaluationResult(java.util.Map.of("accuracy", accuracy), "accuracy", 0.5, 64), false);
     }
 }

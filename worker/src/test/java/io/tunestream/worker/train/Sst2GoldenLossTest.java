@@ -29,13 +29,13 @@ class Sst2GoldenLossTest {
     @Test
     void fiftyLoraStepsOnSst2LoseExactlyWhatTheyLostBefore(@TempDir Path run) throws IOException {
         TrainingConfig requested = new TrainingConfig(null, "lora", null, null, null, null, null, null, 32, null, 50,
-                null, null, null, 0, null, 64, 1600, null, 42L, null, null, null);
+                null, null, null, 0, null, 64, 1600, null, 42L, null, null, null, null);
         Experiment experiment = Experiment.prepare(requested, TestModels.REGISTRY, TestModels.CATALOG,
                 new DatasetCatalog(Optional.of(TestModels.sharedData())));
         List<Double> losses = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = experiment.buildModel(manager)) {
-            new Trainer(model, experiment.config(), experiment.train(), experiment.dev(),
+            new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
                     RunDirectory.open(run, experiment.config()), new TrainingListener() {
                 @Override
                 public void onStep(StepMetrics metrics) {

@@ -28,7 +28,7 @@ class TrainerTest {
 
     private static TrainingConfig config(String method, String tailMode) {
         return new TrainingConfig("random:tiny", method, 4, null, 0.1, null, tailMode, 5e-3, 8, 2, 0, 0.2, 0.01, 1.0,
-                7, 0, 32, 40, 64, 3L, null, null, null);
+                7, 0, 32, 40, 64, 3L, null, null, null, null);
     }
 
     /**
@@ -59,7 +59,7 @@ class TrainerTest {
         AtomicLong lastStep = new AtomicLong();
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = experiment.buildModel(manager)) {
-            Trainer trainer = new Trainer(model, experiment.config(), experiment.train(), experiment.dev(), runDirectory,
+            Trainer trainer = new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(), runDirectory,
                     new TrainingListener() {
                         @Override
                         public void onStep(StepMetrics metrics) {

@@ -233,7 +233,15 @@ public final class ModelCatalog {
                 (float) json.path("layer_norm_eps").asDouble(1e-12),
                 (float) json.path("hidden_dropout_prob").asDouble(0.1),
                 (float) json.path("attention_probs_dropout_prob").asDouble(0.1),
-                2);
+                labelCount(json));
+    }
+
+    /** HuggingFace's head size: num_labels, else the size of id2label, else its default of 2. */
+    private static int labelCount(JsonNode json) {
+        if (json.has("num_labels")) {
+            return json.get("num_labels").asInt();
+        }
+        return json.has("id2label") && json.get("id2label").size() > 0 ? json.get("id2label").size() : 2;
     }
 
     private static int requiredInt(JsonNode json, String field, Path file) {
