@@ -55,7 +55,7 @@ public final class DatasetReader {
         }
         List<Row> rows;
         try {
-            rows = switch (layout.formatOf(file.getFileName().toString())) {
+            rows = switch (layout.formatOf(file.toString())) {
                 case "csv" -> delimited(file, layout, CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get());
                 case "tsv" -> delimited(file, layout, CSVFormat.TDF.builder().setQuote(null).setEscape(null)
                         .setIgnoreSurroundingSpaces(false).setIgnoreEmptyLines(false).get());

@@ -85,9 +85,15 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
             return LabelledData.read(Path.of(config.trainFile()), List.of(Path.of(config.devFile())), layout);
         }
         DatasetCatalog.DatasetFiles files = datasets.resolve(config.dataset());
+        DataLayout layout = files.layout().overriddenBy(config.layout());
+        if (files.layout().textColumns() != null && layout.pairs() != files.layout().pairs()) {
+            throw new IllegalArgumentException(files.name() + " is a " + (files.layout().pairs() ? "sentence-pair" : "single-text")
+                    + " dataset (" + String.join(", ", files.layout().textColumns()) + "); textColumns "
+                    + layout.textColumns() + " name " + layout.textColumns().size() + " column(s)");
+        }
         Path train = config.trainFile() != null ? Path.of(config.trainFile()) : files.train();
         List<Path> dev = config.devFile() != null ? List.of(Path.of(config.devFile())) : files.dev();
-        return LabelledData.read(train, dev, files.layout().overriddenBy(config.layout()));
+        return LabelledData.read(train, dev, layout);
     }
 
     /** A fresh model for this experiment, initialised from the config's seed. */
