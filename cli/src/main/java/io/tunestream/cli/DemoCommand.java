@@ -130,7 +130,7 @@ final class DemoCommand implements Callable<Integer> {
                 String table = ResultsTable.render(finished, ResultsTable.Format.TABLE);
                 Files.writeString(root.resolve("results.md"), ResultsTable.render(finished, ResultsTable.Format.MARKDOWN));
                 Files.writeString(root.resolve("results.csv"), ResultsTable.render(finished, ResultsTable.Format.CSV));
-                stdout.printf("%nresults, sorted by best dev accuracy:%n%s%n", table);
+                stdout.printf("%nresults, sorted by each task's primary metric (accuracy for SST-2):%n%s%n", table);
                 stdout.printf("results.md and results.csv in %s; each run's directory (config, metrics.jsonl, checkpoints,"
                         + " summary) in %s%n", root, root.resolve("checkpoints"));
                 stdout.flush();

@@ -5,9 +5,10 @@ import io.tunestream.schemas.RunStatus;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import io.tunestream.schemas.Scores;
 import java.util.Locale;
 
-/** A sweep's runs as a compact table: state, progress bar, loss, best accuracy, samples/s, ETA, worker. */
+/** A sweep's runs as a compact table: state, progress bar, loss, best primary metric, samples/s, ETA, worker. */
 final class LiveTable {
 
     private static final int BAR = 20;
@@ -18,7 +19,7 @@ final class LiveTable {
         StringBuilder out = new StringBuilder();
         out.append(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT))).append('\n');
         out.append(String.format(Locale.ROOT, "%-32s %-10s %-" + (BAR + 2) + "s %11s %8s %9s %9s %8s  %s%n",
-                "run", "state", "progress", "step", "loss", "best acc", "samples/s", "ETA", "worker"));
+                "run", "state", "progress", "step", "loss", "best", "samples/s", "ETA", "worker"));
         for (RunRecord run : runs) {
             RunStatus status = run.status();
             long step = status == null ? 0 : status.getStep();
@@ -28,7 +29,7 @@ final class LiveTable {
                     run.runId(), run.state(), "#".repeat(filled), ".".repeat(BAR - filled),
                     step + "/" + total,
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.4f", run.latestStep().getLoss()),
-                    Double.isNaN(run.bestAccuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * run.bestAccuracy()),
+                    Scores.format(run.metric(), run.bestScore()),
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.1f", run.latestStep().getSamplesPerSecond()),
                     eta(run, step, total),
                     status == null || status.getWorkerId() == null ? "-" : status.getWorkerId()));

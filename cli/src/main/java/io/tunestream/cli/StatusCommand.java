@@ -5,6 +5,7 @@ import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import java.io.PrintWriter;
 import java.util.List;
+import io.tunestream.schemas.Scores;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream status}: where every run of a sweep (or one run, or all runs) stands, read from Kafka. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "State, attempt, worker, progress, latest loss and best accuracy of runs, read from Kafka.")
+        description = "State, attempt, worker, progress, latest loss and best primary metric of runs, read from Kafka.")
 final class StatusCommand implements Callable<Integer> {
 
     @Spec
@@ -40,15 +41,15 @@ final class StatusCommand implements Callable<Integer> {
                     : "no sweep or run named '" + selector + "' on " + kafka.bootstrapServers);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %13s %8s %9s%n", "run", "state", "attempt", "worker", "step", "loss", "best acc");
+        out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %13s %8s %-16s %9s%n", "run", "state", "attempt", "worker", "step", "loss", "metric", "best");
         for (RunRecord run : runs) {
             var status = run.status();
-            out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %13s %8s %9s%n", run.runId(), run.state(),
+            out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %13s %8s %-16s %9s%n", run.runId(), run.state(),
                     status == null ? "-" : status.getAttempt(),
                     status == null || status.getWorkerId() == null ? "-" : status.getWorkerId(),
                     status == null ? "-" : status.getStep() + "/" + status.getTotalSteps(),
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.4f", run.latestStep().getLoss()),
-                    Double.isNaN(run.bestAccuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * run.bestAccuracy()));
+                    run.metric(), Scores.format(run.metric(), run.bestScore()));
         }
         out.flush();
         return 0;

@@ -22,7 +22,7 @@ class DemoCommandTest {
         CliRun demo = CliRun.of("demo", "--model", "random:tiny@1", "--train-samples", "64", "--eval-every", "4",
                 "--max-length", "32", "--workers", "2", "--refresh", "1", "--data-dir", data, "--out", out.toString());
         assertEquals(0, demo.exitCode(), demo.err() + demo.out());
-        String results = demo.out().substring(demo.out().indexOf("results, sorted by best dev accuracy:"));
+        String results = demo.out().substring(demo.out().indexOf("results, sorted by each task's primary metric"));
         for (String method : new String[] {"lora", "dora", "salt", "salt_edora"}) {
             assertTrue(results.lines().anyMatch(l -> l.contains("notebook-" + method + "-") && l.contains("SUCCEEDED")),
                     method + " missing from:\n" + results);

@@ -87,16 +87,18 @@ class SweepCommandsTest {
             for (JsonNode row : rows) {
                 RunStatus status = statuses.get(row.get("run").asText());
                 assertEquals("SUCCEEDED", row.get("state").asText());
-                assertEquals(status.getSummary().getBestAccuracy(), row.get("best_accuracy").asDouble(), 0.0);
+                assertEquals(status.getSummary().getBestScore(), row.get("best").asDouble(), 0.0);
+                assertEquals("accuracy", row.get("metric").asText(), "SST-2's primary metric, by name");
+                assertEquals("glue-sst2", row.get("dataset").asText());
                 assertEquals(status.getSummary().getAdapterParameters(), row.get("adapter_params").asLong());
                 assertEquals(status.getSummary().getHeadParameters(), row.get("head_params").asLong());
                 assertTrue(row.get("adapter_params").asLong() > 0);
                 assertTrue(row.get("wall_seconds").asDouble() > 0);
-                assertTrue(row.get("best_accuracy").asDouble() <= previous, "not sorted by best accuracy");
-                previous = row.get("best_accuracy").asDouble();
+                assertTrue(row.get("best").asDouble() <= previous, "not sorted by the best primary metric");
+                previous = row.get("best").asDouble();
             }
             CliRun markdown = CliRun.of("results", "six", "--format", "markdown", "--bootstrap-servers", bootstrap);
-            assertTrue(markdown.out().startsWith("| run | state | method | rank | lr | seed | best_accuracy |"), markdown.out());
+            assertTrue(markdown.out().startsWith("| run | state | dataset | method | rank | lr | seed | metric | best |"), markdown.out());
             assertEquals(2 + 6, markdown.out().lines().count());
 
             Path png = kafka.root.resolve("curves.png");

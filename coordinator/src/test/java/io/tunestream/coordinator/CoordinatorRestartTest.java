@@ -87,7 +87,7 @@ class CoordinatorRestartTest {
                         assertTrue(metrics.contains("tunestream_queue_depth 2.0"), metrics);
                         assertTrue(metrics.contains("tunestream_workers_live 1.0"), metrics);
                         assertTrue(metrics.contains("tunestream_sweep_runs{state=\"QUEUED\",sweep=\"s\"} 2.0"), metrics);
-                        assertTrue(metrics.contains("tunestream_run_best_accuracy{method=\"lora\",model=\"minilm-l6\",rank=\"default\",run=\"r1\",sweep=\"s\"} 0.81"), metrics);
+                        assertTrue(metrics.contains("tunestream_run_best_score{dataset=\"glue-sst2\",method=\"lora\",metric=\"accuracy\",model=\"minilm-l6\",rank=\"default\",run=\"r1\",sweep=\"s\"} 0.81"), metrics);
                     }
                     // the sweep goes on while the coordinator is down
                     for (int step = 4; step <= 6; step++) {

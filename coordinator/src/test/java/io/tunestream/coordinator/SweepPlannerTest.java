@@ -117,7 +117,8 @@ class SweepPlannerTest {
                 "schedule.earlyStopping.rule: unknown rule 'hyperband'; valid rules: asha, median");
         assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: asha}\n", "schedule.earlyStopping needs rule (asha or median) and minSteps");
         assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: asha, minSteps: 10, metric: f2}\n",
-                "schedule.earlyStopping.metric: unknown metric 'f2'; valid metrics: accuracy, loss");
+                "schedule.earlyStopping.metric: unknown metric 'f2'; valid metrics: primary (each task's own), loss, accuracy,"
+                        + " f1, macro_f1, matthews, f1_accuracy, pearson, spearman, pearson_spearman");
         assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: asha, minSteps: 10, reductionFactor: 1}\n",
                 "schedule.earlyStopping.reductionFactor must be at least 2, got 1");
         InvalidSweepException missing = assertThrows(InvalidSweepException.class, () -> Sweep.read(dir.resolve("none.yaml")));

@@ -34,9 +34,9 @@ public final class Scores {
         if (Double.isNaN(value)) {
             return "-";
         }
+        // a further split's metric is named split.metric (MNLI's dev_mismatched.accuracy)
         String base = metric.substring(metric.lastIndexOf('.') + 1);
-        boolean share = base.equals("accuracy") || base.equals("f1") || base.equals("macro_f1") || base.equals("f1_accuracy");
-        return share ? String.format(java.util.Locale.ROOT, "%.2f%%", 100 * value)
+        return Metric.find(base).map(Metric::isShare).orElse(false) ? String.format(java.util.Locale.ROOT, "%.2f%%", 100 * value)
                 : String.format(java.util.Locale.ROOT, "%.4f", value);
     }
 

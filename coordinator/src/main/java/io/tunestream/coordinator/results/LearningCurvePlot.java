@@ -15,7 +15,10 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The learning curves of a sweep's runs as one PNG: dev accuracy per evaluation above, training loss per step below. */
+/**
+ * The learning curves of a sweep's runs as one PNG: each run's primary metric per evaluation above (the title names
+ * the metrics), training loss per step below.
+ */
 public final class LearningCurvePlot {
 
     private static final int WIDTH = 1000;
@@ -26,10 +29,11 @@ public final class LearningCurvePlot {
     public static void write(List<RunRecord> runs, CoordinatorState state, Path png) {
         // charts render off-screen; no display is needed
         System.setProperty("java.awt.headless", "true");
-        XYChart accuracy = chart("Dev accuracy", "accuracy");
+        String metrics = String.join(", ", runs.stream().map(RunRecord::metric).distinct().sorted().toList());
+        XYChart accuracy = chart("Dev " + metrics, metrics);
         XYChart loss = chart("Training loss", "loss");
         for (RunRecord run : runs) {
-            add(accuracy, run.runId(), state.accuracies(run.runId()), true);
+            add(accuracy, run.runId(), state.scores(run.runId()), true);
             add(loss, run.runId(), state.losses(run.runId()), false);
         }
         BufferedImage image = new BufferedImage(WIDTH, 2 * HEIGHT, BufferedImage.TYPE_INT_RGB);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunSummary;
+import io.tunestream.schemas.Scores;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +15,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The comparison a sweep exists for: its runs sorted by best dev accuracy, with the trainable parameters (adapter
+ * The comparison a sweep exists for: its runs by dataset, sorted by the best value of each task's primary metric
+ * (named in the metric column), with the trainable parameters (adapter
  * and head, and their share of the model), wall time and throughput. Text, markdown, CSV or JSON.
  */
 public final class ResultsTable {
@@ -26,13 +28,15 @@ public final class ResultsTable {
     private static final List<Column> COLUMNS = List.of(
             new Column("run", RunRecord::runId),
             new Column("state", r -> r.state().name()),
+            new Column("dataset", RunRecord::dataset),
             new Column("method", r -> request(r, q -> q.getMethod().name())),
             new Column("rank", r -> request(r, q -> q.getAdapter().getRank())),
             new Column("lr", r -> request(r, q -> q.getTraining().getLearningRate())),
             new Column("seed", r -> request(r, ExperimentRequest::getSeed)),
-            new Column("best_accuracy", r -> Double.isNaN(r.bestAccuracy()) ? null : r.bestAccuracy()),
+            new Column("metric", RunRecord::metric),
+            new Column("best", r -> Double.isNaN(r.bestScore()) ? null : r.bestScore()),
             new Column("best_step", r -> summary(r, RunSummary::getBestStep)),
-            new Column("final_accuracy", r -> summary(r, RunSummary::getFinalAccuracy)),
+            new Column("final", r -> Double.isNaN(r.finalScore()) ? null : r.finalScore()),
             new Column("adapter_params", r -> summary(r, RunSummary::getAdapterParameters)),
             new Column("head_params", r -> summary(r, RunSummary::getHeadParameters)),
             new Column("trainable_share", r -> summary(r, s -> (double) (s.getAdapterParameters() + s.getHeadParameters()) / s.getTotalParameters())),
@@ -49,7 +53,7 @@ public final class ResultsTable {
     }
 
     public static String render(List<RunRecord> runs, Format format) {
-        List<RunRecord> sorted = RunLedger.byBestAccuracy(runs);
+        List<RunRecord> sorted = RunLedger.byBestScore(runs);
         return switch (format) {
             case JSON -> json(sorted);
             case CSV -> delimited(sorted, ",", false);
@@ -117,7 +121,7 @@ public final class ResultsTable {
             return value.toString();
         }
         return switch (column.name()) {
-            case "best_accuracy", "final_accuracy" -> String.format(Locale.ROOT, "%.2f%%", 100 * number.doubleValue());
+            case "best", "final" -> Scores.format(run.metric(), number.doubleValue());
             case "trainable_share" -> String.format(Locale.ROOT, "%.3f%%", 100 * number.doubleValue());
             case "adapter_params", "head_params" -> String.format(Locale.ROOT, "%,d", number.longValue());
             case "wall_seconds", "samples_per_second" -> String.format(Locale.ROOT, "%.1f", number.doubleValue());

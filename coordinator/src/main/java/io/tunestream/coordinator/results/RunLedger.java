@@ -5,6 +5,7 @@ import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class RunLedger {
             statuses.merge(s.getRunId(), s, (current, next) -> RunStates.replaces(current, next) ? next : current);
         } else if (message instanceof EvalMetric e) {
             EvalMetric best = bestEvaluations.get(e.getRunId());
-            if (best == null || e.getAccuracy() > best.getAccuracy()) {
+            if (best == null || Scores.primary(e) > Scores.primary(best)) {
                 bestEvaluations.put(e.getRunId(), e);
             }
         } else if (message instanceof StepMetric m) {
@@ -70,9 +71,12 @@ public final class RunLedger {
         return new RunRecord(runId, requests.get(runId), statuses.get(runId), bestEvaluations.get(runId), latestSteps.get(runId));
     }
 
-    /** Runs sorted by best dev accuracy, highest first; runs without one last. */
-    public static List<RunRecord> byBestAccuracy(List<RunRecord> runs) {
-        return runs.stream().sorted(Comparator.comparingDouble((RunRecord r) ->
-                Double.isNaN(r.bestAccuracy()) ? Double.NEGATIVE_INFINITY : r.bestAccuracy()).reversed()).toList();
+    /**
+     * Runs grouped by dataset (each task has its own metric: scores of two datasets do not compare), then by best
+     * primary metric, highest first; runs without one last.
+     */
+    public static List<RunRecord> byBestScore(List<RunRecord> runs) {
+        return runs.stream().sorted(Comparator.comparing(RunRecord::dataset).thenComparing(Comparator.comparingDouble(
+                (RunRecord r) -> Double.isNaN(r.bestScore()) ? Double.NEGATIVE_INFINITY : r.bestScore()).reversed())).toList();
     }
 }

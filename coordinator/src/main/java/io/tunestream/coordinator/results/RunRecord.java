@@ -6,6 +6,8 @@ import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.RunSummary;
+import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
 
 /**
@@ -39,15 +41,39 @@ public record RunRecord(String runId, ExperimentRequest request, RunStatus statu
     }
 
     /**
-     * Best dev accuracy: the final summary's, else the best of the evaluations streamed and the running status's;
-     * NaN before any.
+     * Best value of the task's primary metric (docs/tasks.md): the final summary's, else the best of the evaluations
+     * streamed and the running status's; NaN before any.
      */
-    public double bestAccuracy() {
+    public double bestScore() {
         if (status != null && status.getSummary() != null) {
-            return status.getSummary().getBestAccuracy();
+            return Scores.best(status);
         }
-        double streamed = bestEvaluation == null ? Double.NaN : bestEvaluation.getAccuracy();
-        double reported = status == null || status.getBestAccuracy() == null ? Double.NaN : status.getBestAccuracy();
+        double streamed = bestEvaluation == null ? Double.NaN : Scores.primary(bestEvaluation);
+        double reported = status == null ? Double.NaN : Scores.best(status);
         return Double.isNaN(streamed) ? reported : Double.isNaN(reported) ? streamed : Math.max(streamed, reported);
+    }
+
+    /** The name of the run's primary metric, once it has been evaluated; accuracy before. */
+    public String metric() {
+        if (status != null && status.getSummary() != null) {
+            return Scores.metric(status);
+        }
+        return bestEvaluation != null ? bestEvaluation.getMetric() : status != null ? status.getMetric() : "accuracy";
+    }
+
+    /** The primary metric's value at the run's last evaluation, from its summary; NaN before it ends. */
+    public double finalScore() {
+        if (status == null || status.getSummary() == null) {
+            return Double.NaN;
+        }
+        RunSummary summary = status.getSummary();
+        Double value = summary.getFinalMetrics().get(summary.getMetric());
+        return value != null ? value : summary.getFinalAccuracy();
+    }
+
+    /** The dataset the run trains on. */
+    public String dataset() {
+        return request != null ? request.getDataset() : status != null && status.getSummary() != null
+                ? status.getSummary().getDataset() : "";
     }
 }

@@ -1,5 +1,6 @@
 package io.tunestream.coordinator.schedule;
 
+import io.tunestream.coordinator.sweep.Schedule;
 import io.tunestream.schemas.ControlAction;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.EvalMetric;
@@ -10,6 +11,7 @@ import io.tunestream.schemas.RunFailure;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
 import io.tunestream.schemas.SweepSchedule;
 import io.tunestream.schemas.WorkerHeartbeat;
@@ -264,13 +266,28 @@ public final class Scheduler {
             if (rule.isEmpty()) {
                 continue;
             }
-            boolean loss = sweep(run.sweepId).schedule.getEarlyStopping().getMetric().equals("loss");
-            double value = loss ? -evaluation.getLoss() : evaluation.getAccuracy();
+            double value = judged(evaluation, sweep(run.sweepId).schedule.getEarlyStopping().getMetric());
+            if (Double.isNaN(value)) {
+                continue;
+            }
             Optional<String> verdict = rule.get().judge(run.runId, evaluation.getStep(), value);
             if (verdict.isPresent() && run.inFlight() && run.order == null) {
                 order(run, ControlAction.STOP, verdict.get(), now, actions);
             }
         }
+    }
+
+    /**
+     * The value a stopping rule compares, higher being better: the task's primary metric ({@code primary}), the dev
+     * loss negated, or a metric by name; NaN when the evaluation does not report that metric.
+     */
+    static double judged(EvalMetric evaluation, String metric) {
+        return switch (metric) {
+            case Schedule.PRIMARY_METRIC -> Scores.primary(evaluation);
+            case "loss" -> -evaluation.getLoss();
+            case "accuracy" -> evaluation.getMetrics().getOrDefault("accuracy", evaluation.getAccuracy());
+            default -> evaluation.getMetrics().getOrDefault(metric, Double.NaN);
+        };
     }
 
     /** The sweeps whose budget is spent, each with why; one pass over the runs, whatever the number of sweeps. */

@@ -38,9 +38,10 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code GET /api/sweeps}: every sweep with its runs counted by state
- *   <li>{@code GET /api/runs[?sweep=S]}: runs with state, attempt, worker, progress, latest loss, best accuracy
+ *   <li>{@code GET /api/runs[?sweep=S]}: runs with state, attempt, worker, progress, latest loss, dataset, primary
+ *       metric and its best value
  *   <li>{@code GET /api/runs/RUN}: one run, with its final summary when it has one
- *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and dev accuracy per evaluation
+ *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and primary metric per evaluation
  *   <li>{@code GET /metrics}: runs by state (overall and per sweep), queue depth, live workers, latest loss and best
  *       accuracy per run, JVM and process metrics (docs/metrics.md lists them)
  * </ul>
@@ -54,7 +55,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final MultiGauge runsByState;
     private final MultiGauge sweepRunsByState;
     private final MultiGauge latestLoss;
-    private final MultiGauge bestAccuracy;
+    private final MultiGauge bestScore;
 
     private CoordinatorServer(HttpServer server, CoordinatorState state, PrometheusMeterRegistry registry) {
         this.server = server;
@@ -62,7 +63,8 @@ public final class CoordinatorServer implements AutoCloseable {
         runsByState = MultiGauge.builder("tunestream.runs").description("runs by state").register(registry);
         sweepRunsByState = MultiGauge.builder("tunestream.sweep.runs").description("runs of a sweep by state").register(registry);
         latestLoss = MultiGauge.builder("tunestream.run.latest.loss").description("training loss of a run's latest step").register(registry);
-        bestAccuracy = MultiGauge.builder("tunestream.run.best.accuracy").description("best dev accuracy of a run").register(registry);
+        bestScore = MultiGauge.builder("tunestream.run.best.score")
+                .description("best value of a run's primary metric (label metric: its name)").register(registry);
         for (MeterBinder binder : List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
                 new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics())) {
             binder.bindTo(registry);
@@ -116,8 +118,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 Tags.of("sweep", e.getKey().get(0), "state", e.getKey().get(1)), e.getValue())).toList(), true);
         latestLoss.register(runs.stream().filter(r -> r.latestStep() != null)
                 .map(r -> MultiGauge.Row.of(runTags(r), r.latestStep().getLoss())).toList(), true);
-        bestAccuracy.register(runs.stream().filter(r -> !Double.isNaN(r.bestAccuracy()))
-                .map(r -> MultiGauge.Row.of(runTags(r), r.bestAccuracy())).toList(), true);
+        bestScore.register(runs.stream().filter(r -> !Double.isNaN(r.bestScore()))
+                .map(r -> MultiGauge.Row.of(runTags(r).and("metric", r.metric()), r.bestScore())).toList(), true);
     }
 
     /** The worker labels a run's series the same way (its RunLabels), so that the two join in queries. */
@@ -127,7 +129,8 @@ public final class CoordinatorServer implements AutoCloseable {
         return Tags.of("run", run.runId(), "sweep", run.sweepId(),
                 "method", request == null ? "unknown" : request.getMethod().name(),
                 "model", request == null ? "unknown" : request.getModel(),
-                "rank", request == null ? "unknown" : rank == null ? "default" : rank.toString());
+                "rank", request == null ? "unknown" : rank == null ? "default" : rank.toString(),
+                "dataset", request == null ? "unknown" : request.getDataset());
     }
 
     private void api(HttpExchange exchange) throws IOException {
@@ -147,7 +150,8 @@ public final class CoordinatorServer implements AutoCloseable {
             Map<String, Object> series = new LinkedHashMap<>();
             series.put("run", runId);
             series.put("loss", state.losses(runId));
-            series.put("accuracy", state.accuracies(runId));
+            series.put("metric", state.run(runId).metric());
+            series.put("score", state.scores(runId));
             body = series;
         } else if (path.startsWith("/api/runs/")) {
             RunRecord run = state.run(path.substring("/api/runs/".length()));
@@ -181,7 +185,9 @@ public final class CoordinatorServer implements AutoCloseable {
         row.put("step", run.status() == null ? 0 : run.status().getStep());
         row.put("totalSteps", run.status() == null ? 0 : run.status().getTotalSteps());
         row.put("latestLoss", run.latestStep() == null ? null : run.latestStep().getLoss());
-        row.put("bestAccuracy", Double.isNaN(run.bestAccuracy()) ? null : run.bestAccuracy());
+        row.put("dataset", run.dataset());
+        row.put("metric", run.metric());
+        row.put("bestScore", Double.isNaN(run.bestScore()) ? null : run.bestScore());
         return row;
     }
 

@@ -3,6 +3,7 @@ package io.tunestream.coordinator.service;
 import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.schemas.EvalMetric;
+import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,14 +23,14 @@ public final class CoordinatorState {
 
     private final RunLedger ledger = new RunLedger();
     private final Map<String, Map<Long, Point>> losses = new HashMap<>();
-    private final Map<String, Map<Long, Point>> accuracies = new HashMap<>();
+    private final Map<String, Map<Long, Point>> scores = new HashMap<>();
 
     public synchronized void apply(SpecificRecordBase message) {
         ledger.apply(message);
         if (message instanceof StepMetric m) {
             keepLatestAttempt(losses, m.getRunId(), new Point(m.getStep(), m.getAttempt(), m.getLoss()));
         } else if (message instanceof EvalMetric e) {
-            keepLatestAttempt(accuracies, e.getRunId(), new Point(e.getStep(), e.getAttempt(), e.getAccuracy()));
+            keepLatestAttempt(scores, e.getRunId(), new Point(e.getStep(), e.getAttempt(), Scores.primary(e)));
         }
     }
 
@@ -51,7 +52,8 @@ public final class CoordinatorState {
         return new ArrayList<>(losses.getOrDefault(runId, Map.of()).values());
     }
 
-    public synchronized List<Point> accuracies(String runId) {
-        return new ArrayList<>(accuracies.getOrDefault(runId, Map.of()).values());
+    /** The run's primary metric at each evaluation, the latest attempt's per step. */
+    public synchronized List<Point> scores(String runId) {
+        return new ArrayList<>(scores.getOrDefault(runId, Map.of()).values());
     }
 }

@@ -2,6 +2,7 @@ package io.tunestream.coordinator.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tunestream.schemas.EarlyStopping;
+import io.tunestream.schemas.Metric;
 import io.tunestream.schemas.StoppingRule;
 import io.tunestream.schemas.SweepSchedule;
 import java.time.Instant;
@@ -21,7 +22,7 @@ import java.util.Locale;
  *   retryBackoffSeconds: 30   # doubling with each failed attempt
  *   earlyStopping:
  *     rule: asha              # or median
- *     metric: accuracy        # or loss
+ *     metric: primary         # each task's primary metric (default), loss, or a metric by name
  *     minSteps: 100           # first rung (asha); no stop before it (median)
  *     reductionFactor: 2      # asha: keep the top half at each rung
  *     minRuns: 3              # median: runs needed at a step before it stops anyone
@@ -31,6 +32,8 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
         double retryBackoffSeconds, EarlyStopping earlyStopping) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** The early-stopping metric that means each run's own task's primary metric. */
+    public static final String PRIMARY_METRIC = "primary";
     public static final double DEFAULT_BACKOFF_SECONDS = 30;
 
     private static final List<String> FIELDS =
@@ -82,9 +85,10 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
             case "median" -> StoppingRule.MEDIAN;
             default -> throw new InvalidSweepException(at + ".rule: unknown rule '" + ruleName + "'; valid rules: asha, median");
         };
-        String metric = node.has("metric") ? ExperimentField.text(plain.apply(node.get("metric")), at + ".metric") : "accuracy";
-        if (!metric.equals("accuracy") && !metric.equals("loss")) {
-            throw new InvalidSweepException(at + ".metric: unknown metric '" + metric + "'; valid metrics: accuracy, loss");
+        String metric = node.has("metric") ? ExperimentField.text(plain.apply(node.get("metric")), at + ".metric") : PRIMARY_METRIC;
+        if (!metric.equals(PRIMARY_METRIC) && !metric.equals("loss") && Metric.find(metric).isEmpty()) {
+            throw new InvalidSweepException(at + ".metric: unknown metric '" + metric + "'; valid metrics: " + PRIMARY_METRIC
+                    + " (each task's own), loss, " + Metric.ids(List.of(Metric.values())));
         }
         long minSteps = ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("minSteps"))), at + ".minSteps", 1);
         int eta = node.has("reductionFactor")

@@ -210,6 +210,39 @@ class SchedulerTest {
         assertEquals(ControlAction.STOP, order.command().getAction());
     }
 
+    /** A regression sweep stops on its task's primary metric (Pearson/Spearman mean); accuracy, which it lacks, judges nothing. */
+    @Test
+    void earlyStoppingJudgesEachTasksPrimaryMetric() {
+        workers(4, T0);
+        schedule(SweepSchedule.newBuilder().setSweepId("s").setSubmittedAt(T0).setEarlyStopping(EarlyStopping.newBuilder()
+                .setRule(StoppingRule.ASHA).setMetric("primary").setMinSteps(10).setReductionFactor(2).setMinRuns(3).build()).build());
+        submit(request("good", "s", 0, 0), T0);
+        submit(request("bad", "s", 0, 1), T0);
+        assertEquals(2, dispatched(scheduler.plan(T0)).size());
+        running("good", 10, T0.plusSeconds(1));
+        running("bad", 10, T0.plusSeconds(1));
+        scheduler.observe(regression("good", 10, 0.80));
+        scheduler.observe(regression("bad", 10, 0.30));
+        List<Action> actions = scheduler.plan(T0.plusSeconds(2));
+        assertEquals(1, actions.size(), actions.toString());
+        assertEquals("bad", ((Action.Order) actions.get(0)).runId());
+        assertTrue(((Action.Order) actions.get(0)).command().getReason().startsWith("asha: primary 0.3000 at step 10"),
+                ((Action.Order) actions.get(0)).command().getReason());
+
+        EvalMetric stsb = regression("x", 10, 0.5);
+        assertEquals(0.5, Scheduler.judged(stsb, "primary"), 0.0);
+        assertEquals(0.5, Scheduler.judged(stsb, "pearson"), 0.0);
+        assertTrue(Double.isNaN(Scheduler.judged(stsb, "accuracy")), "a regression task has no accuracy");
+        assertEquals(-0.25, Scheduler.judged(stsb, "loss"), 0.0);
+    }
+
+    private static EvalMetric regression(String runId, long step, double score) {
+        return EvalMetric.newBuilder().setRunId(runId).setAttempt(1).setStep(step).setEpoch(0).setAccuracy(Double.NaN)
+                .setF1(Double.NaN).setLoss(0.25).setExamples(100).setBest(true).setTimestamp(T0)
+                .setMetric("pearson_spearman").setMetrics(java.util.Map.of("pearson", score, "spearman", score,
+                        "pearson_spearman", score)).build();
+    }
+
     @Test
     void aDispatchNoWorkerClaimsIsDispatchedAgainWithTheNextAttemptThenFailsAtMaxAttempts() {
         Scheduler strict = new Scheduler(Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(30));

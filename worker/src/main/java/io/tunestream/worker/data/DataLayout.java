@@ -2,7 +2,7 @@ package io.tunestream.worker.data;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.tunestream.worker.task.Metric;
+import io.tunestream.schemas.Metric;
 import io.tunestream.worker.task.Task;
 import java.util.List;
 import java.util.Locale;

@@ -3,7 +3,7 @@ package io.tunestream.worker.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tunestream.worker.task.Metric;
+import io.tunestream.schemas.Metric;
 import io.tunestream.worker.task.Task;
 import java.io.BufferedReader;
 import java.io.IOException;

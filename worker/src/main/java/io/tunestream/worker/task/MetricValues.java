@@ -1,5 +1,6 @@
 package io.tunestream.worker.task;
 
+import io.tunestream.schemas.Metric;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

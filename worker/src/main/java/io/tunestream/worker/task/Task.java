@@ -1,5 +1,6 @@
 package io.tunestream.worker.task;
 
+import io.tunestream.schemas.Metric;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +46,7 @@ public record Task(Kind kind, List<String> labels, Metric metric) {
         if (labels.stream().distinct().count() != labels.size()) {
             throw new IllegalArgumentException("labels must be distinct, got " + labels);
         }
-        if (!metric.fits(kind, labels.size())) {
+        if (!metric.fits(kind == Kind.REGRESSION, labels.size())) {
             throw new IllegalArgumentException("metric '" + metric.id() + "' does not fit a " + describe(kind, labels.size())
                     + " task; valid metrics: " + Metric.ids(fitting(kind, labels.size())));
         }
@@ -61,7 +62,7 @@ public record Task(Kind kind, List<String> labels, Metric metric) {
 
     /** The metrics that fit a task of this kind and label count, in the order they are shown. */
     public static List<Metric> fitting(Kind kind, int labelCount) {
-        return List.of(Metric.values()).stream().filter(m -> m.fits(kind, labelCount)).toList();
+        return List.of(Metric.values()).stream().filter(m -> m.fits(kind == Kind.REGRESSION, labelCount)).toList();
     }
 
     /** Outputs of the head: one per label, or one for regression. */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 /** A run's series carry its labels, follow its steps and evaluations, and leave the registry after the grace period. */
 class WorkerMetricsTest {
 
-    private static final RunLabels RUN = new RunLabels("run-a", "sweep-1", "lora", "random:tiny", "4");
+    private static final RunLabels RUN = new RunLabels("run-a", "sweep-1", "lora", "random:tiny", "4", "glue-sst2");
 
     @Test
     void aRunsSeriesCarryItsLabelsAndFollowItsStepsAndEvaluations() {

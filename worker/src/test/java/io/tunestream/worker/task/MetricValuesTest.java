@@ -1,5 +1,7 @@
 package io.tunestream.worker.task;
 
+import io.tunestream.schemas.Metric;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
