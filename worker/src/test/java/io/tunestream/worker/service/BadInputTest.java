@@ -58,7 +58,7 @@ class BadInputTest {
                     "learningRate must be a positive number");
             submit(kafka, expected, "bad-root", r -> r.setModel("hf:/etc"), "model", "serves no HuggingFace directories");
             submit(kafka, expected, "bad-url", r -> r.setModel("https://example.com/model"), "model", "is a URL");
-            submit(kafka, expected, "bad-dataset", r -> r.setDataset("../../etc/passwd"), "dataset", "valid datasets: glue-sst2");
+            submit(kafka, expected, "bad-dataset", r -> r.setDataset("../../etc/passwd"), "dataset", "valid datasets: glue-cola, glue-mnli, glue-mrpc, glue-qnli, glue-qqp, glue-rte, glue-sst2, glue-stsb, glue-wnli");
 
             kafka.submit(KafkaFixture.request("good", AdapterMethodId.lora, 4));
             kafka.awaitState("good", RunState.SUCCEEDED, Duration.ofSeconds(120));
