@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces docs/results.md: the notebook's comparison on the default model (all-MiniLM-L6-v2), one epoch over
-# the full GLUE SST-2 train set per method, DESIGN.md's recipe (batch 32, AdamW, 6% warm-up then linear decay,
+# the full GLUE SST-2 train set per method, docs/adapters.md's recipe (batch 32, AdamW, 6% warm-up then linear decay,
 # clip 1.0, seed 42, evaluation every 500 steps and at the end), each method at its default learning rate.
 # Usage: scripts/reproduce-results.sh [DATA_DIR] [OUT_DIR] [EPOCHS]
 set -euo pipefail

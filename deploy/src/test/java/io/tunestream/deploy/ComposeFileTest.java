@@ -44,7 +44,7 @@ class ComposeFileTest {
         assertTrue(major > 4 || (major == 4 && minor >= 2), "share groups need Kafka 4.2 or later, not " + image);
         JsonNode env = kafka.path("environment");
         assertEquals("broker,controller", env.path("KAFKA_PROCESS_ROLES").asText(), "one KRaft node is broker and controller");
-        // DESIGN.md: without these a single node's share consumers silently receive nothing.
+        // docs/operations.md (Docker compose): without these a single node's share consumers silently receive nothing.
         assertEquals("1", env.path("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR").asText());
         assertEquals("1", env.path("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR").asText());
         assertEquals("1", env.path("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR").asText());

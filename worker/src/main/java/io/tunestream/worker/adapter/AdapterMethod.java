@@ -29,7 +29,7 @@ public interface AdapterMethod {
 
     /**
      * The learning rate a run uses when none is given: adapters need far more than full fine-tuning's 3e-5
-     * (DESIGN.md's reference runs on MiniLM-L6, batch 32, one epoch).
+     * (the reference runs of docs/adapters.md on MiniLM-L6, batch 32, one epoch).
      */
     double defaultLearningRate();
 
@@ -51,7 +51,7 @@ public interface AdapterMethod {
         }
     }
 
-    /** Trainable parameters this method adds to one projection of shape (out, in): DESIGN.md's formula. */
+    /** Trainable parameters this method adds to one projection of shape (out, in): docs/adapters.md's formula. */
     long trainableParameterCount(AdapterOptions options, long out, long in);
 
     /**

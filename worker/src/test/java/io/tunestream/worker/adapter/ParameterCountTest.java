@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Trainable-parameter counts of built models against DESIGN.md's formulas and its reference numbers. */
+/** Trainable-parameter counts of built models against docs/adapters.md's formulas and its reference numbers. */
 class ParameterCountTest {
 
-    /** DESIGN.md: BERT-base, Q/K/V, r = 8, head excluded. */
+    /** docs/adapters.md, Trainable parameters: BERT-base, Q/K/V, r = 8, head excluded. */
     private static final Map<String, Long> BERT_BASE_REFERENCE =
             Map.of("lora", 442_368L, "dora", 470_016L, "salt", 438_336L, "salt_edora", 2_880L);
 
@@ -39,7 +39,7 @@ class ParameterCountTest {
 
     @Test
     void miniLmHasTheCountsOfTheReferenceRuns() {
-        // DESIGN.md's PyTorch reference table: lora 110,592 + 148,610; salt_edora 1,440 + 148,610; full 22,565,376 + 148,610
+        // docs/adapters.md's PyTorch reference table (Reference measurements): lora 110,592 + 148,610; salt_edora 1,440 + 148,610; full 22,565,376 + 148,610
         Map<String, Long> adapters = Map.of("lora", 110_592L, "salt_edora", 1_440L, "head_only", 0L, "full", 22_565_376L);
         try (NDManager manager = NDManager.newBaseManager()) {
             for (Map.Entry<String, Long> expected : adapters.entrySet()) {

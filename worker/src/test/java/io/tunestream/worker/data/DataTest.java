@@ -52,7 +52,7 @@ class DataTest {
         }
         assertTrue(lengths.size() > 10, "lengths vary: no padding to a fixed length");
         double mean = (double) train.tokenCount() / train.size();
-        assertEquals(13.3, mean, 0.2, "DESIGN.md: SST-2 train sentences average 13.3 tokens");
+        assertEquals(13.3, mean, 0.2, "docs/adapters.md: SST-2 train sentences average 13.3 tokens");
     }
 
     @Test
