@@ -8,7 +8,7 @@ import io.tunestream.coordinator.results.ResultsTable;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.coordinator.service.CoordinatorServer;
-import io.tunestream.coordinator.sweep.ExperimentField;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.coordinator.sweep.Schedule;
 import io.tunestream.coordinator.sweep.Sweep;

@@ -2,6 +2,7 @@ package io.tunestream.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -32,6 +33,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,6 +46,7 @@ import picocli.CommandLine.Spec;
         name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        modelTransformer = ExperimentOptions.class,
         description = {
             "Fine-tune and evaluate one experiment on a named dataset (GLUE's tasks, or a folder with dataset.yaml) or on",
             "labelled CSV, TSV or JSON Lines files, writing a run directory.",
@@ -53,70 +56,13 @@ final class TrainCommand implements Callable<Integer> {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Experiment file (YAML or JSON) with the fields of the options below in camelCase.")
     Path configFile;
-
-    @Option(names = "--model", description = "Model reference (default: minilm-l6).")
-    String model;
-
-    @Option(names = "--method", description = "lora, dora, salt, salt_edora, edora, head_only or full.")
-    String method;
-
-    @Option(names = "--rank", description = "Adapter rank (default: 8).")
-    Integer rank;
-
-    @Option(names = "--alpha", description = "Adapter scale numerator; updates are scaled by alpha/rank (default: 2 x rank).")
-    Double alpha;
-
-    @Option(names = "--dropout", description = "Dropout on the adapter path (default: 0.1 for lora and dora, else 0).")
-    Double dropout;
-
-    @Option(names = "--targets", split = ",", description = "Projections to patch (default: query,key,value).")
-    List<String> targets;
-
-    @Option(names = "--tail-mode", description = "salt_edora only: free or polar (default: free).")
-    String tailMode;
-
-    @Option(names = "--lr", description = "Peak learning rate (default: the method's, e.g. 5e-4 for lora).")
-    Double learningRate;
-
-    @Option(names = "--batch-size", description = "Training batch size (default: 32).")
-    Integer batchSize;
-
-    @Option(names = "--epochs", description = "Passes over the training set (default: 1).")
-    Integer epochs;
-
-    @Option(names = "--max-steps", description = "Stop after this many steps; 0 means no limit (default: 0).")
-    Integer maxSteps;
-
-    @Option(names = "--warmup-ratio", description = "Share of steps for linear warm-up (default: 0.06).")
-    Double warmupRatio;
-
-    @Option(names = "--weight-decay", description = "AdamW weight decay (default: 0.01).")
-    Double weightDecay;
-
-    @Option(names = "--eval-every", description = "Evaluate every N steps and at each epoch end; 0: epoch ends only (default: 500).")
-    Integer evalEvery;
-
-    @Option(names = "--checkpoint-every", description = "Write a resumable checkpoint every N steps; 0: at evaluations (default: 0).")
-    Integer checkpointEvery;
-
-    @Option(names = "--max-length", description = "Truncate sentences to N tokens (default: 128).")
-    Integer maxLength;
-
-    @Option(names = "--train-samples", description = "Train on a seeded subset of N examples; 0: all (default: 0).")
-    Integer trainSamples;
-
-    @Option(names = "--seed", description = "Seed for subset, order, initialisation and dropout (default: 42).")
-    Long seed;
-
-    @Option(names = "--dataset", paramLabel = "NAME", description = "Named dataset: glue-cola, glue-sst2, glue-mrpc, glue-qqp,"
-            + " glue-stsb, glue-mnli, glue-qnli, glue-rte, glue-wnli, or a folder with dataset.yaml (default: glue-sst2).")
-    String dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory holding the named datasets (NAME/...).")
     Path dataDirectory;
@@ -197,19 +143,22 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The experiment file's values with the options' over them: the experiment's fields as {@link ExperimentOptions}
+     * gives them, then the files and the data layout.
+     */
     private TrainingConfig merge(TrainingConfig file) {
-        return new TrainingConfig(
-                pick(model, file.model()), pick(method, file.method()), pick(rank, file.rank()), pick(alpha, file.alpha()),
-                pick(dropout, file.dropout()), pick(targets, file.targets()), pick(tailMode, file.tailMode()),
-                pick(learningRate, file.learningRate()), pick(batchSize, file.batchSize()), pick(epochs, file.epochs()),
-                pick(maxSteps, file.maxSteps()), pick(warmupRatio, file.warmupRatio()), pick(weightDecay, file.weightDecay()),
-                file.gradientClip(), pick(evalEvery, file.evalEvery()), pick(checkpointEvery, file.checkpointEvery()),
-                pick(maxLength, file.maxLength()), pick(trainSamples, file.trainSamples()), file.evalBatchSize(),
-                pick(seed, file.seed()), pick(dataset, file.dataset()),
-                pick(trainFile == null ? null : trainFile.toString(), file.trainFile()),
-                pick(devFile == null ? null : devFile.toString(), file.devFile()),
-                layoutOptions().map(options -> file.layout() == null ? options : file.layout().overriddenBy(options))
-                        .orElse(file.layout()));
+        Map<String, Object> values = JSON.convertValue(file, new TypeReference<Map<String, Object>>() {});
+        values.putAll(ExperimentOptions.given(spec));
+        if (trainFile != null) {
+            values.put("trainFile", trainFile.toString());
+        }
+        if (devFile != null) {
+            values.put("devFile", devFile.toString());
+        }
+        layoutOptions().ifPresent(options ->
+                values.put("layout", file.layout() == null ? options : file.layout().overriddenBy(options)));
+        return JSON.convertValue(values, TrainingConfig.class);
     }
 
     /** The layout the options set, if any: they override the experiment file's. */
@@ -225,10 +174,6 @@ final class TrainCommand implements Callable<Integer> {
     static String metrics(EvaluationResult result) {
         return result.metrics().entrySet().stream().map(e -> e.getKey() + " " + Scores.format(e.getKey(), e.getValue()))
                 .collect(java.util.stream.Collectors.joining("  "));
-    }
-
-    private static <T> T pick(T flag, T fromFile) {
-        return flag != null ? flag : fromFile;
     }
 
     static void printSummary(PrintWriter out, TrainingSummary s, Path runPath) {

@@ -101,7 +101,7 @@ class SweepPlannerTest {
     void invalidSweepsAreRefusedNamingTheField() throws IOException {
         assertRefused(NOTEBOOK.replace("rank: 8", "rnak: 8"), "base: unknown field 'rnak'; valid fields: model, dataset, method, rank");
         assertRefused(NOTEBOOK.replace("salt_edora]", "vera]"), "grid.method: unknown method 'vera'; valid methods: lora, dora");
-        assertRefused(NOTEBOOK.replace("[5e-4, 1.0e-3]", "[5e-4, -1]"), "grid.learningRate must be positive, got -1.0");
+        assertRefused(NOTEBOOK.replace("[5e-4, 1.0e-3]", "[5e-4, -1]"), "grid.learningRate must be a positive number, got -1.0");
         assertRefused(NOTEBOOK.replace("rank: 8", "rank: eight"), "base.rank must be a whole number, got 'eight'");
         assertRefused(NOTEBOOK.replace("seed: [42, 43]", "seed: 42"), "grid.seed must be a non-empty list of values");
         assertRefused(NOTEBOOK.replace("seed: [42, 43]", "seed: [42, 42]"), "grid.seed lists 42 twice");

@@ -1,5 +1,6 @@
 package io.tunestream.coordinator.sweep;
 
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
 import java.util.Map;
 

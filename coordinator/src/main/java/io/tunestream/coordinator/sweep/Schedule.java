@@ -2,6 +2,7 @@ package io.tunestream.coordinator.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tunestream.schemas.EarlyStopping;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.Metric;
 import io.tunestream.schemas.StoppingRule;
 import io.tunestream.schemas.SweepSchedule;
@@ -54,17 +55,16 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
         }
         checkNames(node, "schedule", FIELDS);
         Integer maxConcurrent = node.has("maxConcurrent")
-                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("maxConcurrent"))), "schedule.maxConcurrent", 1) : null;
+                ? integer((plain.apply(node.get("maxConcurrent"))), "schedule.maxConcurrent", 1) : null;
         Long maxTotalSteps = node.has("maxTotalSteps")
                 ? whole(plain.apply(node.get("maxTotalSteps")), "schedule.maxTotalSteps") : null;
         Long maxWallSeconds = node.has("maxWallSeconds")
                 ? whole(plain.apply(node.get("maxWallSeconds")), "schedule.maxWallSeconds") : null;
         int maxAttempts = node.has("maxAttempts")
-                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("maxAttempts"))), "schedule.maxAttempts", 1)
+                ? integer((plain.apply(node.get("maxAttempts"))), "schedule.maxAttempts", 1)
                 : DEFAULT_MAX_ATTEMPTS;
         double backoff = node.has("retryBackoffSeconds")
-                ? ExperimentField.number(ExperimentField.numeric(plain.apply(node.get("retryBackoffSeconds"))),
-                        "schedule.retryBackoffSeconds", true, Double.POSITIVE_INFINITY)
+                ? nonNegative(plain.apply(node.get("retryBackoffSeconds")), "schedule.retryBackoffSeconds")
                 : DEFAULT_BACKOFF_SECONDS;
         EarlyStopping stopping = node.has("earlyStopping") ? earlyStopping(node.get("earlyStopping"), plain) : null;
         return new Schedule(maxConcurrent, maxTotalSteps, maxWallSeconds, maxAttempts, backoff, stopping);
@@ -79,24 +79,51 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
         if (!node.has("rule") || !node.has("minSteps")) {
             throw new InvalidSweepException(at + " needs rule (asha or median) and minSteps");
         }
-        String ruleName = ExperimentField.text(plain.apply(node.get("rule")), at + ".rule").toLowerCase(Locale.ROOT);
+        String ruleName = text(plain.apply(node.get("rule")), at + ".rule").toLowerCase(Locale.ROOT);
         StoppingRule rule = switch (ruleName) {
             case "asha" -> StoppingRule.ASHA;
             case "median" -> StoppingRule.MEDIAN;
             default -> throw new InvalidSweepException(at + ".rule: unknown rule '" + ruleName + "'; valid rules: asha, median");
         };
-        String metric = node.has("metric") ? ExperimentField.text(plain.apply(node.get("metric")), at + ".metric") : PRIMARY_METRIC;
+        String metric = node.has("metric") ? text(plain.apply(node.get("metric")), at + ".metric") : PRIMARY_METRIC;
         if (!metric.equals(PRIMARY_METRIC) && !metric.equals("loss") && Metric.find(metric).isEmpty()) {
             throw new InvalidSweepException(at + ".metric: unknown metric '" + metric + "'; valid metrics: " + PRIMARY_METRIC
                     + " (each task's own), loss, " + Metric.ids(List.of(Metric.values())));
         }
-        long minSteps = ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("minSteps"))), at + ".minSteps", 1);
+        long minSteps = integer((plain.apply(node.get("minSteps"))), at + ".minSteps", 1);
         int eta = node.has("reductionFactor")
-                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("reductionFactor"))), at + ".reductionFactor", 2) : 2;
+                ? integer((plain.apply(node.get("reductionFactor"))), at + ".reductionFactor", 2) : 2;
         int minRuns = node.has("minRuns")
-                ? ExperimentField.integer(ExperimentField.numeric(plain.apply(node.get("minRuns"))), at + ".minRuns", 1) : 3;
+                ? integer((plain.apply(node.get("minRuns"))), at + ".minRuns", 1) : 3;
         return EarlyStopping.newBuilder().setRule(rule).setMetric(metric).setMinSteps(minSteps)
                 .setReductionFactor(eta).setMinRuns(minRuns).build();
+    }
+
+    private static int integer(Object raw, String at, int minimum) {
+        Object value = ExperimentField.numeric(raw);
+        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+            throw new InvalidSweepException(at + " must be a whole number, got " + ExperimentField.describe(value));
+        }
+        if (n.intValue() < minimum) {
+            throw new InvalidSweepException(at + " must be at least " + minimum + ", got " + n.intValue());
+        }
+        return n.intValue();
+    }
+
+    private static double nonNegative(Object raw, String at) {
+        Object value = ExperimentField.numeric(raw);
+        if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 0) {
+            throw new InvalidSweepException(at + " must be a non-negative number, got " + ExperimentField.describe(value));
+        }
+        return n.doubleValue();
+    }
+
+    private static String text(Object value, String at) {
+        if (!(value instanceof String s) || s.isBlank()) {
+            throw new InvalidSweepException(at + " must be a non-empty string, got " + ExperimentField.describe(value));
+        }
+        return s.trim();
     }
 
     private static long whole(Object raw, String at) {

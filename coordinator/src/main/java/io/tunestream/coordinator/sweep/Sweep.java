@@ -3,6 +3,8 @@ package io.tunestream.coordinator.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tunestream.schemas.ExperimentField;
+import io.tunestream.schemas.InvalidFieldException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +62,14 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
 
     /** Reads and checks a sweep file (YAML or JSON). */
     public static Sweep read(Path file) {
+        try {
+            return parse(file);
+        } catch (InvalidFieldException e) {
+            throw new InvalidSweepException(e.getMessage());
+        }
+    }
+
+    private static Sweep parse(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new InvalidSweepException("sweep file " + file + " does not exist");
         }

@@ -2,6 +2,7 @@ package io.tunestream.coordinator.sweep;
 
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.AdapterSettings;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.TrainingSettings;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,11 @@
 package io.tunestream.worker.service;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.schemas.AdapterMethodId;
-import io.tunestream.schemas.AdapterSettings;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.schemas.RequestLimits;
-import io.tunestream.schemas.TrainingSettings;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterRegistry;
@@ -12,8 +13,14 @@ import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.model.source.ModelReference;
 import io.tunestream.worker.train.TrainingConfig;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Turns an {@link ExperimentRequest} into the {@link TrainingConfig} the CLI would build from the same values, and
@@ -23,10 +30,7 @@ import java.util.Set;
  */
 public final class RequestMapper {
 
-    private static final Set<String> ADAPTER_FIELDS = Set.of("rank", "alpha", "dropout", "targets", "tailMode");
-    private static final Set<String> TRAINING_FIELDS = Set.of("learningRate", "batchSize", "epochs", "maxSteps",
-            "warmupRatio", "weightDecay", "gradientClip", "evalEvery", "checkpointEvery", "maxLength", "trainSamples",
-            "evalBatchSize");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AdapterRegistry registry;
     private final ModelCatalog models;
@@ -58,9 +62,18 @@ public final class RequestMapper {
             throw new InvalidRequestException("dataset", "unknown dataset " + RequestLimits.quote(request.getDataset())
                     + "; valid datasets: " + String.join(", ", datasets.names()));
         }
+        for (ExperimentField field : ExperimentField.values()) {
+            try {
+                field.check(field.read(request));
+            } catch (InvalidFieldException e) {
+                throw new InvalidRequestException(field.requestPath(), e.getMessage());
+            }
+        }
         TrainingConfig config;
         try {
             config = toConfig(request).resolve(method);
+        } catch (InvalidFieldException e) {
+            throw new InvalidRequestException(ExperimentField.named(e.field(), "request").requestPath(), e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(fieldNamedIn(e.getMessage()), e.getMessage());
         }
@@ -92,37 +105,42 @@ public final class RequestMapper {
         }
     }
 
-    /** The request's values as an unresolved config; absent values stay null and take the method's defaults. */
+    /**
+     * The request's values as an unresolved config, field by field as {@link ExperimentField} maps them (the fields
+     * a request carries that are not the experiment's, priority and budget, stay out); absent values stay null and
+     * take the method's defaults.
+     */
     static TrainingConfig toConfig(ExperimentRequest request) {
-        AdapterSettings a = request.getAdapter();
-        TrainingSettings t = request.getTraining();
-        return new TrainingConfig(request.getModel(), request.getMethod().name(), a.getRank(), a.getAlpha(),
-                a.getDropout(), a.getTargets(), a.getTailMode(), t.getLearningRate(), t.getBatchSize(),
-                t.getEpochs(), t.getMaxSteps(), t.getWarmupRatio(), t.getWeightDecay(), t.getGradientClip(),
-                t.getEvalEvery(), t.getCheckpointEvery(), t.getMaxLength(), t.getTrainSamples(),
-                t.getEvalBatchSize(), request.getSeed(), request.getDataset(), null, null, null);
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> components = Arrays.stream(TrainingConfig.class.getRecordComponents()).map(RecordComponent::getName)
+                .collect(Collectors.toSet());
+        for (ExperimentField field : ExperimentField.values()) {
+            Object value = field.read(request);
+            if (value != null && components.contains(field.fieldName())) {
+                values.put(field.fieldName(), value);
+            }
+        }
+        return JSON.convertValue(values, TrainingConfig.class);
     }
 
     /**
-     * The request field a validation message is about: the checks in {@link TrainingConfig} and the adapter
-     * methods start their messages with the field's name ("rank must be at least 1 ...").
+     * The request field a model-dependent check is about ("rank 400 is larger than ..."): the adapter methods start
+     * their messages with the field's name, or speak of a target or the tail.
      */
     static String fieldNamedIn(String message) {
         if (message == null) {
             return null;
         }
         for (String word : message.split("[^A-Za-z]+")) {
-            if (ADAPTER_FIELDS.contains(word)) {
-                return "adapter." + word;
-            }
-            if (TRAINING_FIELDS.contains(word)) {
-                return "training." + word;
+            Optional<ExperimentField> field = ExperimentField.find(word);
+            if (field.isPresent()) {
+                return field.get().requestPath();
             }
             if (word.equals("target")) {
-                return "adapter.targets";
+                return ExperimentField.TARGETS.requestPath();
             }
             if (word.equals("tail")) {
-                return "adapter.tailMode";
+                return ExperimentField.TAIL_MODE.requestPath();
             }
         }
         return null;

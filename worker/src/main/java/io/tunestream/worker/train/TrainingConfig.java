@@ -2,18 +2,23 @@ package io.tunestream.worker.train;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.tunestream.schemas.ExperimentField;
+import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
 import io.tunestream.worker.adapter.TailMode;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.model.TargetModule;
 import io.tunestream.worker.model.source.ModelReference;
+import java.lang.reflect.RecordComponent;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One experiment, as a user writes it (CLI flags or a YAML/JSON file) and as a run directory records it. Absent
- * values take the method's defaults when the config is {@link #resolve resolved}; every value is checked here, so a
- * bad config fails before any model is built, with a message naming the field.
+ * values take the method's defaults when the config is {@link #resolve resolved}; every value is checked against its
+ * {@link ExperimentField} (the one definition of each field's range, shared with the coordinator), so a bad config
+ * fails before any model is built, with an {@link InvalidFieldException} naming the field.
  *
  * @param model model reference ({@link ModelReference})
  * @param method method id
@@ -112,32 +117,18 @@ public record TrainingConfig(
         return resolved;
     }
 
-    /** Far past any batch that fits a device; bounds keep step arithmetic away from overflow. */
-    static final int MAX_BATCH = 65_536;
-    static final int MAX_EPOCHS = 100_000;
-
+    /** Every value against its field's definition; the components that are experiment fields share their names. */
     private void check() {
-        positive("learningRate", learningRate);
-        within("batchSize", batchSize, 1, MAX_BATCH);
-        within("epochs", epochs, 1, MAX_EPOCHS);
-        atLeast("maxSteps", maxSteps, 0);
-        if (!(warmupRatio >= 0 && warmupRatio < 1)) {
-            throw new IllegalArgumentException("warmupRatio must be in [0, 1), got " + warmupRatio);
+        for (RecordComponent component : TrainingConfig.class.getRecordComponents()) {
+            Optional<ExperimentField> field = ExperimentField.find(component.getName());
+            if (field.isPresent()) {
+                try {
+                    field.get().check(component.getAccessor().invoke(this));
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot read " + component.getName(), e);
+                }
+            }
         }
-        if (!(weightDecay >= 0)) {
-            throw new IllegalArgumentException("weightDecay must be non-negative, got " + weightDecay);
-        }
-        if (!(gradientClip >= 0)) {
-            throw new IllegalArgumentException("gradientClip must be non-negative (0 disables clipping), got " + gradientClip);
-        }
-        atLeast("evalEvery", evalEvery, 0);
-        atLeast("checkpointEvery", checkpointEvery, 0);
-        atLeast("maxLength", maxLength, 3);
-        if (maxLength > 512) {
-            throw new IllegalArgumentException("maxLength must be at most 512 (BERT's positions), got " + maxLength);
-        }
-        atLeast("trainSamples", trainSamples, 0);
-        within("evalBatchSize", evalBatchSize, 1, MAX_BATCH);
     }
 
     /** This config reading its data with {@code resolved}: a run records the layout it trained with. */
@@ -150,25 +141,6 @@ public record TrainingConfig(
     /** The adapter options this config describes (valid only after {@link #resolve}). */
     public AdapterOptions adapterOptions() {
         return new AdapterOptions(rank, alpha, dropout, TargetModule.parseList(String.join(",", targets)), TailMode.fromId(tailMode));
-    }
-
-    private static void positive(String field, Double value) {
-        if (value == null || !(value > 0) || value.isInfinite()) {
-            throw new IllegalArgumentException(field + " must be a positive number, got " + value);
-        }
-    }
-
-    private static void within(String field, Integer value, int minimum, int maximum) {
-        atLeast(field, value, minimum);
-        if (value > maximum) {
-            throw new IllegalArgumentException(field + " must be at most " + maximum + ", got " + value);
-        }
-    }
-
-    private static void atLeast(String field, Integer value, int minimum) {
-        if (value == null || value < minimum) {
-            throw new IllegalArgumentException(field + " must be at least " + minimum + ", got " + value);
-        }
     }
 
     private static <T> T orDefault(T value, T fallback) {

@@ -27,7 +27,7 @@ class WorkerMetricsTest {
         MeterRegistry registry = new SimpleMeterRegistry();
         WorkerMetrics metrics = new WorkerMetrics(registry, "w1", Duration.ofMinutes(5));
         metrics.runStarted(RUN);
-        assertNull(registry.find("tunestream.worker.run.accuracy").gauge(), "accuracy before any evaluation");
+        assertNull(registry.find("tunestream.worker.run.score").gauge(), "a score before any evaluation");
         metrics.step(step(1, 0.7, 20));
         metrics.step(step(2, 0.6, 40));
         metrics.evaluation(evaluation(2, 0.80));
@@ -36,8 +36,10 @@ class WorkerMetricsTest {
         assertEquals(0.6, runGauge(registry, "tunestream.worker.run.loss"), 0.0);
         assertEquals(2, runGauge(registry, "tunestream.worker.run.step"), 0.0);
         assertEquals(1e-3, runGauge(registry, "tunestream.worker.run.learning.rate"), 0.0);
-        assertEquals(0.75, runGauge(registry, "tunestream.worker.run.accuracy"), 0.0);
-        assertEquals(0.80, runGauge(registry, "tunestream.worker.run.best.accuracy"), 0.0);
+        assertEquals(0.75, runGauge(registry, "tunestream.worker.run.score"), 0.0);
+        assertEquals(0.80, runGauge(registry, "tunestream.worker.run.best.score"), 0.0);
+        assertEquals("accuracy", registry.find("tunestream.worker.run.best.score").gauge().getId().getTag("metric"),
+                "the score names its metric");
         Timer runSteps = registry.find("tunestream.worker.run.step.duration").tag("run", "run-a").timer();
         assertNotNull(runSteps);
         assertEquals(2, runSteps.count());
@@ -68,7 +70,7 @@ class WorkerMetricsTest {
         WorkerMetrics metrics = endedRun(registry, Duration.ofMinutes(5), "handed_back");
         metrics.runStarted(RUN);
         assertTrue(Double.isNaN(runGauge(registry, "tunestream.worker.run.loss")), "the earlier attempt's loss is shown");
-        assertNull(registry.find("tunestream.worker.run.best.accuracy").gauge(), "the earlier attempt's accuracy is shown");
+        assertNull(registry.find("tunestream.worker.run.best.score").gauge(), "the earlier attempt's score is shown");
         metrics.step(step(8, 0.5, 20));
         assertEquals(0.5, runGauge(registry, "tunestream.worker.run.loss"), 0.0);
         assertEquals(1, registry.find("tunestream.worker.run.step.duration").timer().count());
@@ -93,7 +95,7 @@ class WorkerMetricsTest {
 
     private static double runGauge(MeterRegistry registry, String name) {
         Gauge gauge = registry.find(name).tags("run", "run-a", "sweep", "sweep-1", "method", "lora", "model", "random:tiny",
-                "rank", "4", "worker", "w1").gauge();
+                "rank", "4", "dataset", "glue-sst2", "worker", "w1").gauge();
         assertNotNull(gauge, name + " with the run's labels");
         return gauge.value();
     }
