@@ -58,6 +58,20 @@ class SweepPlannerTest {
         assertEquals(43L, runs.get(15).request().getSeed());
     }
 
+    /** A sweep can compare tasks: the dataset on the grid gives one run per dataset, each request naming its own. */
+    @Test
+    void theDatasetCanBeOnTheGrid() throws IOException {
+        List<PlannedRun> runs = SweepPlanner.plan(Sweep.read(write("tasks.yaml", """
+                sweep: tasks
+                base:
+                  method: lora
+                grid:
+                  dataset: [glue-sst2, glue-stsb, support-tickets]
+                """)), Instant.EPOCH);
+        assertEquals(List.of("glue-sst2", "glue-stsb", "support-tickets"), runs.stream().map(r -> r.request().getDataset()).toList());
+        assertEquals(3, runs.stream().map(PlannedRun::runId).distinct().count());
+    }
+
     @Test
     void runIdsDependOnTheSettingsNotOnHowTheyAreWrittenOrWhen() throws IOException {
         List<String> ids = ids(NOTEBOOK);

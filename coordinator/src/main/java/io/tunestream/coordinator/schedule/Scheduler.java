@@ -262,7 +262,8 @@ public final class Scheduler {
             if (run == null || run.sweepId == null) {
                 continue;
             }
-            Optional<StoppingRule> rule = sweep(run.sweepId).rule();
+            // a sweep over several datasets compares each run with the runs of its own task: scores of two tasks do not compare
+            Optional<StoppingRule> rule = sweep(run.sweepId).rule(run.request == null ? "" : run.request.getDataset());
             if (rule.isEmpty()) {
                 continue;
             }
@@ -508,22 +509,26 @@ public final class Scheduler {
         return sweeps.computeIfAbsent(sweepId == null ? "" : sweepId, id -> new SweepEntry());
     }
 
-    /** One sweep's schedule, its stopping rule's memory, and when it first had a run dispatched. */
+    /** One sweep's schedule, its stopping rule's memory per dataset, and when it first had a run dispatched. */
     private static final class SweepEntry {
         SweepSchedule schedule;
-        StoppingRule rule;
+        final Map<String, StoppingRule> rules = new HashMap<>();
         Instant firstDispatch;
 
         void schedule(SweepSchedule next) {
             boolean sameRule = schedule != null && java.util.Objects.equals(schedule.getEarlyStopping(), next.getEarlyStopping());
             schedule = next;
             if (!sameRule) {
-                rule = next.getEarlyStopping() == null ? null : StoppingRule.of(next.getEarlyStopping());
+                rules.clear();
             }
         }
 
-        Optional<StoppingRule> rule() {
-            return Optional.ofNullable(rule);
+        /** The rule that judges the sweep's runs on {@code dataset}, with its own memory of their evaluations. */
+        Optional<StoppingRule> rule(String dataset) {
+            if (schedule == null || schedule.getEarlyStopping() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(rules.computeIfAbsent(dataset, d -> StoppingRule.of(schedule.getEarlyStopping())));
         }
 
         Integer maxConcurrent() {

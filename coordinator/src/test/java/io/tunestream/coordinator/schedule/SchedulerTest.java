@@ -236,6 +236,25 @@ class SchedulerTest {
         assertEquals(-0.25, Scheduler.judged(stsb, "loss"), 0.0);
     }
 
+    /** Two tasks in one sweep: each run is judged against the runs of its own dataset only. */
+    @Test
+    void aSweepOverTwoDatasetsJudgesEachRunAmongItsOwnTask() {
+        workers(4, T0);
+        schedule(SweepSchedule.newBuilder().setSweepId("s").setSubmittedAt(T0).setEarlyStopping(EarlyStopping.newBuilder()
+                .setRule(StoppingRule.ASHA).setMetric("primary").setMinSteps(10).setReductionFactor(2).setMinRuns(3).build()).build());
+        ExperimentRequest sst2 = request("sst2", "s", 0, 0);
+        ExperimentRequest stsb = request("stsb", "s", 0, 1);
+        stsb.setDataset("glue-stsb");
+        submit(sst2, T0);
+        submit(stsb, T0);
+        assertEquals(2, dispatched(scheduler.plan(T0)).size());
+        running("sst2", 10, T0.plusSeconds(1));
+        running("stsb", 10, T0.plusSeconds(1));
+        scheduler.observe(eval("sst2", 10, 0.90));
+        scheduler.observe(regression("stsb", 10, 0.40));
+        assertEquals(List.of(), scheduler.plan(T0.plusSeconds(2)), "0.40 Pearson/Spearman is not worse than 0.90 accuracy");
+    }
+
     private static EvalMetric regression(String runId, long step, double score) {
         return EvalMetric.newBuilder().setRunId(runId).setAttempt(1).setStep(step).setEpoch(0).setAccuracy(Double.NaN)
                 .setF1(Double.NaN).setLoss(0.25).setExamples(100).setBest(true).setTimestamp(T0)
