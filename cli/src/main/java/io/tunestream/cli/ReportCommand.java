@@ -91,9 +91,14 @@ final class ReportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What a run trained on: its named dataset, or the file it trained on. */
+    /** What a run trained on: its named dataset, or the file it trained on with its folder ({@code stsb-resplit/train.csv}). */
     static String dataset(TrainingConfig config) {
-        return config.trainFile() != null ? Path.of(config.trainFile()).getFileName().toString() : config.dataset();
+        if (config.trainFile() == null) {
+            return config.dataset();
+        }
+        Path file = Path.of(config.trainFile()).toAbsolutePath();
+        return file.getParent() == null || file.getParent().getFileName() == null ? file.getFileName().toString()
+                : file.getParent().getFileName() + "/" + file.getFileName();
     }
 
     /** The median over a run's steps of each step's samples per second, from {@code metrics.jsonl}. */
