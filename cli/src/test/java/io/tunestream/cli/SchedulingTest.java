@@ -73,7 +73,7 @@ class SchedulingTest {
             for (JsonNode row : JSON.readTree(results.out())) {
                 if (row.get("state").asText().equals("STOPPED")) {
                     assertTrue(row.get("note").asText().startsWith("asha:"), row.toString());
-                    assertTrue(row.get("best_accuracy").isNumber(), "a stopped run counts in the results: " + row);
+                    assertTrue(row.get("best").isNumber(), "a stopped run counts in the results: " + row);
                     marked++;
                 }
             }
