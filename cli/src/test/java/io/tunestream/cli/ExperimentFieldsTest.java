@@ -68,7 +68,7 @@ class ExperimentFieldsTest {
     @ParameterizedTest
     @EnumSource(ExperimentField.class)
     void aSweepChecksTheFieldAndItsValueReachesThePlannedRequest(ExperimentField field, @TempDir Path dir) throws Exception {
-        String base = field == ExperimentField.METHOD ? "" : "  method: lora\n";
+        String base = field == ExperimentField.METHOD ? "" : "  method: " + field.onlyFor().map(Enum::name).orElse("lora") + "\n";
         Path sweep = dir.resolve("sweep.yaml");
         Files.writeString(sweep, "sweep: fields\nbase:\n" + base + "  " + field.fieldName() + ": " + valid(field) + "\n");
         List<PlannedRun> runs = SweepPlanner.plan(Sweep.read(sweep), Instant.EPOCH);
@@ -102,6 +102,28 @@ class ExperimentFieldsTest {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> mapper.resolve(request));
         assertEquals(field.requestPath(), e.field(), e.getMessage());
         assertTrue(e.getMessage().startsWith(field.fieldName() + " must be"), e.getMessage());
+    }
+
+    /** An option of one method (salt_edora's tail mode) lives with it: other methods' runs leave it out, or refuse it. */
+    @Test
+    void anOptionOfOneMethodGoesOnlyToThatMethodsRuns(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tails.yaml");
+        Files.writeString(file, "sweep: tails\nbase:\n  model: random:tiny\ngrid:\n  method: [lora, salt_edora]\n  tailMode: [free, polar]\n");
+        List<ExperimentRequest> requests = SweepPlanner.plan(Sweep.read(file), Instant.EPOCH).stream().map(PlannedRun::request).toList();
+        assertEquals(List.of("lora", "salt_edora", "salt_edora"), requests.stream().map(r -> r.getMethod().name()).toList(),
+                "one lora run, not one per tail mode");
+        assertEquals(java.util.Arrays.asList(null, "free", "polar"), requests.stream().map(r -> r.getAdapter().getTailMode()).toList());
+
+        ExperimentRequest lora = requests.get(0);
+        lora.getAdapter().setTailMode("polar");
+        RequestMapper mapper = new RequestMapper(AdapterRegistry.standard(), new ModelCatalog(), new DatasetCatalog(Optional.empty()));
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> mapper.resolve(lora));
+        assertEquals("adapter.tailMode", e.field());
+        assertEquals("tailMode is an option of salt_edora only; method 'lora' has none", e.getMessage());
+        CliRun train = CliRun.of("train", "--method", "lora", "--tail-mode", "polar", "--model", "random:tiny",
+                "--out", dir.resolve("run").toString());
+        assertEquals(2, train.exitCode());
+        assertTrue(train.err().contains("tailMode is an option of salt_edora only; method 'lora' has none"), train.err());
     }
 
     @Test

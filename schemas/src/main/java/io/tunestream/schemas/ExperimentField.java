@@ -37,7 +37,7 @@ public enum ExperimentField {
             "Projections to patch: query, key, value, attention_output, intermediate, output.",
             r -> r.getAdapter().getTargets(), (r, v) -> r.getAdapter().setTargets(texts(v))),
     TAIL_MODE("tailMode", Type.TEXT, null, "--tail-mode", "free", "salt_edora only: free or polar.",
-            r -> r.getAdapter().getTailMode(), (r, v) -> r.getAdapter().setTailMode((String) v)),
+            r -> r.getAdapter().getTailMode(), (r, v) -> r.getAdapter().setTailMode((String) v), AdapterMethodId.salt_edora),
     LEARNING_RATE("learningRate", Type.NUMBER, Range.POSITIVE, "--lr", "the method's, e.g. 5e-4 for lora", "Peak learning rate.",
             r -> r.getTraining().getLearningRate(), (r, v) -> r.getTraining().setLearningRate((Double) v)),
     BATCH_SIZE("batchSize", Type.INT, Range.between(1, 65_536), "--batch-size", "32", "Training batch size.",
@@ -129,9 +129,16 @@ public enum ExperimentField {
     private final String help;
     private final Function<ExperimentRequest, Object> getter;
     private final BiConsumer<ExperimentRequest, Object> setter;
+    private final AdapterMethodId onlyFor;
 
     ExperimentField(String fieldName, Type type, Range range, String option, String defaultText, String help,
             Function<ExperimentRequest, Object> getter, BiConsumer<ExperimentRequest, Object> setter) {
+        this(fieldName, type, range, option, defaultText, help, getter, setter, null);
+    }
+
+    ExperimentField(String fieldName, Type type, Range range, String option, String defaultText, String help,
+            Function<ExperimentRequest, Object> getter, BiConsumer<ExperimentRequest, Object> setter, AdapterMethodId onlyFor) {
+        this.onlyFor = onlyFor;
         this.fieldName = fieldName;
         this.type = type;
         this.range = range;
@@ -166,6 +173,29 @@ public enum ExperimentField {
 
     public String help() {
         return help;
+    }
+
+    /** The method the field is an option of, for an option of one method (salt_edora's tail mode); empty: every method. */
+    public Optional<AdapterMethodId> onlyFor() {
+        return Optional.ofNullable(onlyFor);
+    }
+
+    /** Whether the field means something for {@code method} (a method id). */
+    public boolean appliesTo(String method) {
+        return onlyFor == null || onlyFor.name().equals(method);
+    }
+
+    /**
+     * Refuses a value set for a method the field is not an option of: {@code tailMode} with lora says nothing lora
+     * could follow, and is a mistake to report rather than to ignore.
+     *
+     * @throws InvalidFieldException naming this field
+     */
+    public void checkMethod(String method, Object value) {
+        if (value != null && !appliesTo(method)) {
+            throw new InvalidFieldException(fieldName, fieldName + " is an option of " + onlyFor.name() + " only; method '"
+                    + method + "' has none");
+        }
     }
 
     /** Where the field sits in an {@link ExperimentRequest}: {@code training.batchSize}. */

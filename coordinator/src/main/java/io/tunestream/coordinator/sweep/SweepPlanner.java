@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Expands a {@link Sweep} into its runs: the base with every combination of the grid's values, in grid order. */
+/**
+ * Expands a {@link Sweep} into its runs: the base with every combination of the grid's values, in grid order, each run
+ * with the options its method takes.
+ */
 public final class SweepPlanner {
 
     /** Sweeps larger than this are refused: a typo in a grid should not flood the queue. */
@@ -43,8 +46,16 @@ public final class SweepPlanner {
             }
             settings = expanded;
         }
-        List<PlannedRun> runs = new ArrayList<>();
+        // an option of one method (salt_edora's tailMode) is left out of other methods' runs; combinations that then
+        // coincide (lora with each tail mode) are one run
+        Map<String, Map<ExperimentField, Object>> distinct = new LinkedHashMap<>();
         for (Map<ExperimentField, Object> s : settings) {
+            String method = String.valueOf(s.get(ExperimentField.METHOD));
+            s.keySet().removeIf(field -> !field.appliesTo(method));
+            distinct.putIfAbsent(canonical(s), s);
+        }
+        List<PlannedRun> runs = new ArrayList<>();
+        for (Map<ExperimentField, Object> s : distinct.values()) {
             runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
         }
         return runs;

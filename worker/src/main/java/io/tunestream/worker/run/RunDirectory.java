@@ -58,10 +58,8 @@ public final class RunDirectory implements TrainingListener {
             Path configFile = root.resolve("config.json");
             if (Files.exists(configFile)) {
                 TrainingConfig existing = JSON.readValue(configFile.toFile(), TrainingConfig.class);
-                if (existing.layout() == null) {
-                    // recorded before runs recorded their data layout: every such run trained on GLUE SST-2's
-                    existing = existing.withLayout(config.layout());
-                }
+                // recorded by an earlier version: before layouts every run trained on GLUE SST-2
+                existing = existing.upgraded(config.layout());
                 if (!existing.equals(config)) {
                     throw new IllegalArgumentException("run directory " + root + " holds another experiment ("
                             + configFile + "); choose a new --out directory or repeat the same config to resume");

@@ -26,7 +26,7 @@ import java.util.Optional;
  * @param alpha adapter scale numerator; null: twice the rank
  * @param dropout adapter dropout; null: the method's default
  * @param targets projections to patch
- * @param tailMode {@code salt_edora}: free or polar
+ * @param tailMode {@code salt_edora} only: free or polar; null for every other method
  * @param learningRate peak learning rate; null: the method's default
  * @param batchSize training batch size
  * @param epochs passes over the training set
@@ -86,6 +86,7 @@ public record TrainingConfig(
      * @throws IllegalArgumentException naming the first bad field and what would be valid
      */
     public TrainingConfig resolve(AdapterMethod adapterMethod) {
+        ExperimentField.TAIL_MODE.checkMethod(adapterMethod.id(), tailMode);
         int r = orDefault(rank, AdapterOptions.DEFAULT_RANK);
         TrainingConfig resolved = new TrainingConfig(
                 ModelReference.parse(orDefault(model, ModelReference.DEFAULT)).text(),
@@ -94,7 +95,7 @@ public record TrainingConfig(
                 orDefault(alpha, 2.0 * r),
                 orDefault(dropout, adapterMethod.defaultDropout()),
                 targets == null || targets.isEmpty() ? TargetModule.DEFAULT.stream().map(TargetModule::id).toList() : targets,
-                TailMode.fromId(orDefault(tailMode, "free")).id(),
+                ExperimentField.TAIL_MODE.appliesTo(adapterMethod.id()) ? TailMode.fromId(orDefault(tailMode, "free")).id() : null,
                 orDefault(learningRate, adapterMethod.defaultLearningRate()),
                 orDefault(batchSize, 32),
                 orDefault(epochs, 1),
@@ -131,6 +132,20 @@ public record TrainingConfig(
         }
     }
 
+    /**
+     * A config as this version records it, from one an earlier version recorded: without a layout, the run trained on
+     * GLUE SST-2 ({@code sst2Layout}); a tail mode recorded for a method that has none is dropped.
+     */
+    public TrainingConfig upgraded(DataLayout sst2Layout) {
+        TrainingConfig upgraded = layout == null ? withLayout(sst2Layout) : this;
+        if (tailMode != null && method != null && !ExperimentField.TAIL_MODE.appliesTo(method)) {
+            upgraded = new TrainingConfig(model, method, rank, alpha, dropout, targets, null, learningRate, batchSize,
+                    epochs, maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength,
+                    trainSamples, evalBatchSize, seed, dataset, trainFile, devFile, upgraded.layout);
+        }
+        return upgraded;
+    }
+
     /** This config reading its data with {@code resolved}: a run records the layout it trained with. */
     public TrainingConfig withLayout(DataLayout resolved) {
         return new TrainingConfig(model, method, rank, alpha, dropout, targets, tailMode, learningRate, batchSize, epochs,
@@ -140,7 +155,8 @@ public record TrainingConfig(
 
     /** The adapter options this config describes (valid only after {@link #resolve}). */
     public AdapterOptions adapterOptions() {
-        return new AdapterOptions(rank, alpha, dropout, TargetModule.parseList(String.join(",", targets)), TailMode.fromId(tailMode));
+        return new AdapterOptions(rank, alpha, dropout, TargetModule.parseList(String.join(",", targets)),
+                tailMode == null ? TailMode.FREE : TailMode.fromId(tailMode));
     }
 
     private static <T> T orDefault(T value, T fallback) {

@@ -27,7 +27,7 @@ class TrainerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static TrainingConfig config(String method, String tailMode) {
-        return new TrainingConfig("random:tiny", method, 4, null, 0.1, null, tailMode, 5e-3, 8, 2, 0, 0.2, 0.01, 1.0,
+        return new TrainingConfig("random:tiny", method, 4, null, 0.1, null, method.equals("salt_edora") ? tailMode : null, 5e-3, 8, 2, 0, 0.2, 0.01, 1.0,
                 7, 0, 32, 40, 64, 3L, null, null, null, null);
     }
 
