@@ -15,6 +15,7 @@ import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.service.InvalidRequestException;
 import io.tunestream.worker.service.RequestMapper;
+import io.tunestream.worker.train.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -124,6 +125,19 @@ class ExperimentFieldsTest {
                 "--out", dir.resolve("run").toString());
         assertEquals(2, train.exitCode());
         assertTrue(train.err().contains("tailMode is an option of salt_edora only; method 'lora' has none"), train.err());
+    }
+
+    /**
+     * The trainer reads an experiment as a {@link TrainingConfig}, whose components are the fields that {@code train}
+     * takes, by name: a field added to the definition with a train option fails here until the config carries it,
+     * and the fields without one (priority, maxWallSeconds) stay the coordinator's and the request's.
+     */
+    @ParameterizedTest
+    @EnumSource(ExperimentField.class)
+    void everyTrainOptionIsAFieldOfTheConfigTheTrainerReads(ExperimentField field) {
+        boolean component = java.util.Arrays.stream(TrainingConfig.class.getRecordComponents())
+                .anyMatch(c -> c.getName().equals(field.fieldName()));
+        assertEquals(field.option().isPresent(), component, field.fieldName());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tunestream.worker.adapter;
 
+import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.DenseLinear;
 import io.tunestream.worker.model.Projection;
@@ -46,7 +47,7 @@ public interface AdapterMethod {
     default void validate(AdapterOptions options, long out, long in) {
         long k = Math.min(out, in);
         if (options.rank() > k) {
-            throw new IllegalArgumentException(
+            throw new InvalidFieldException("rank",
                     id() + ": rank " + options.rank() + " exceeds min(out, in) = " + k + " of a " + out + "x" + in + " projection");
         }
     }

@@ -1,5 +1,6 @@
 package io.tunestream.worker.adapter;
 
+import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.worker.model.TargetModule;
 import java.util.List;
 
@@ -18,16 +19,16 @@ public record AdapterOptions(int rank, double alpha, double dropout, List<Target
 
     public AdapterOptions {
         if (rank < 1) {
-            throw new IllegalArgumentException("rank must be at least 1, got " + rank);
+            throw new InvalidFieldException("rank", "rank must be at least 1, got " + rank);
         }
         if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("alpha must be a positive number, got " + alpha);
+            throw new InvalidFieldException("alpha", "alpha must be a positive number, got " + alpha);
         }
         if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+            throw new InvalidFieldException("dropout", "dropout must be in [0, 1), got " + dropout);
         }
         if (targets == null || targets.isEmpty()) {
-            throw new IllegalArgumentException("targets must name at least one module; valid targets: " + TargetModule.validIds());
+            throw new InvalidFieldException("targets", "targets must name at least one module; valid targets: " + TargetModule.validIds());
         }
         targets = List.copyOf(targets);
         if (tailMode == null) {

@@ -1,5 +1,6 @@
 package io.tunestream.worker.adapter;
 
+import io.tunestream.schemas.InvalidFieldException;
 import java.util.Locale;
 
 /** How {@code salt_edora} applies its update (the notebook's {@code tail_mode}). */
@@ -19,6 +20,6 @@ public enum TailMode {
                 return mode;
             }
         }
-        throw new IllegalArgumentException("unknown tail mode '" + id + "'; valid tail modes: free, polar");
+        throw new InvalidFieldException("tailMode", "unknown tail mode '" + id + "'; valid tail modes: free, polar");
     }
 }

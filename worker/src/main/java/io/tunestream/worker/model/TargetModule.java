@@ -1,5 +1,6 @@
 package io.tunestream.worker.model;
 
+import io.tunestream.schemas.InvalidFieldException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,14 +42,14 @@ public enum TargetModule {
                 return target;
             }
         }
-        throw new IllegalArgumentException(
+        throw new InvalidFieldException("targets",
                 "unknown target module '" + id + "'; valid targets: " + validIds());
     }
 
     /** Parses a comma-separated list such as {@code query,key,value}; duplicates are dropped, order kept. */
     public static List<TargetModule> parseList(String ids) {
         if (ids == null || ids.isBlank()) {
-            throw new IllegalArgumentException("target modules must not be empty; valid targets: " + validIds());
+            throw new InvalidFieldException("targets", "target modules must not be empty; valid targets: " + validIds());
         }
         Set<TargetModule> targets = new LinkedHashSet<>();
         for (String id : ids.split(",")) {

@@ -10,6 +10,7 @@ import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.model.source.ModelReference;
 import io.tunestream.worker.train.TrainingConfig;
@@ -18,7 +19,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -69,21 +69,26 @@ public final class RequestMapper {
                 throw new InvalidRequestException(field.requestPath(), e.getMessage());
             }
         }
-        TrainingConfig config;
         try {
-            config = toConfig(request).resolve(method);
+            TrainingConfig config = toConfig(request).resolve(method);
+            AdaptedModel.validate(method, config.adapterOptions(), modelConfig(config.model()));
+            return config;
         } catch (InvalidFieldException e) {
+            // every check of a request's values names its field as data (ExperimentField, the adapter methods)
             throw new InvalidRequestException(ExperimentField.named(e.field(), "request").requestPath(), e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(fieldNamedIn(e.getMessage()), e.getMessage());
+            // a check that names no field still makes the request one that can never run
+            throw new InvalidRequestException(null, e.getMessage());
         }
+    }
+
+    /** The shape of the model a request names, which the model-dependent checks need. */
+    private BertConfig modelConfig(String model) {
         try {
-            AdaptedModel.validate(method, config.adapterOptions(), models.config(config.model()));
+            return models.config(model);
         } catch (IllegalArgumentException e) {
-            String field = e.getMessage().startsWith("model") ? "model" : fieldNamedIn(e.getMessage());
-            throw new InvalidRequestException(field == null ? "adapter" : field, e.getMessage());
+            throw new InvalidFieldException(ExperimentField.MODEL.fieldName(), e.getMessage());
         }
-        return config;
     }
 
     static void checkRunId(String runId) {
@@ -123,26 +128,4 @@ public final class RequestMapper {
         return JSON.convertValue(values, TrainingConfig.class);
     }
 
-    /**
-     * The request field a model-dependent check is about ("rank 400 is larger than ..."): the adapter methods start
-     * their messages with the field's name, or speak of a target or the tail.
-     */
-    static String fieldNamedIn(String message) {
-        if (message == null) {
-            return null;
-        }
-        for (String word : message.split("[^A-Za-z]+")) {
-            Optional<ExperimentField> field = ExperimentField.find(word);
-            if (field.isPresent()) {
-                return field.get().requestPath();
-            }
-            if (word.equals("target")) {
-                return ExperimentField.TARGETS.requestPath();
-            }
-            if (word.equals("tail")) {
-                return ExperimentField.TAIL_MODE.requestPath();
-            }
-        }
-        return null;
-    }
 }

@@ -1,5 +1,6 @@
 package io.tunestream.worker.adapter.salt;
 
+import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.worker.adapter.AdapterContext;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
@@ -32,7 +33,7 @@ public final class SaltMethod implements AdapterMethod {
     public void validate(AdapterOptions options, long out, long in) {
         long k = Math.min(out, in);
         if (options.rank() >= k) {
-            throw new IllegalArgumentException(
+            throw new InvalidFieldException("rank",
                     "salt: rank " + options.rank() + " must be below min(out, in) = " + k
                             + " so that a remaining singular block exists");
         }

@@ -1,5 +1,6 @@
 package io.tunestream.worker.adapter.saltedora;
 
+import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.worker.adapter.AdapterContext;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
@@ -33,7 +34,7 @@ public final class SaltEdoraMethod implements AdapterMethod {
     public void validate(AdapterOptions options, long out, long in) {
         long k = Math.min(out, in);
         if (2L * options.rank() > k) {
-            throw new IllegalArgumentException(
+            throw new InvalidFieldException("rank",
                     "salt_edora: rank " + options.rank() + " needs 2r <= min(out, in) = " + k
                             + " so that the top and bottom singular blocks are disjoint; use rank <= " + k / 2);
         }
