@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DataLayout;
-import io.tunestream.worker.data.DatasetReader;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.Example;
 import io.tunestream.worker.data.GlueTask;
@@ -31,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tunestream eval}: a trained run's metrics and loss on any labelled file of its task. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, modelTransformer = LayoutOptions.FileShape.class,
         description = "Evaluate a trained run on a labelled CSV, TSV or JSON Lines file, read with the columns and labels the run trained with.")
 final class EvalCommand implements Callable<Integer> {
 
@@ -43,12 +42,6 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled file to evaluate on.")
     Path data;
-
-    @Option(names = "--text-columns", paramLabel = "COLUMNS", description = "Text column(s) of this file, if they differ from the run's.")
-    String textColumns;
-
-    @Option(names = "--label-column", paramLabel = "COLUMN", description = "Label column of this file, if it differs from the run's.")
-    String labelColumn;
 
     @Option(names = "--checkpoint", defaultValue = "best", description = "best or latest (default: ${DEFAULT-VALUE}).")
     String checkpoint;
@@ -63,11 +56,10 @@ final class EvalCommand implements Callable<Integer> {
         TrainedRun.Checkpoint which = TrainedRun.Checkpoint.parse(checkpoint);
         Task task = TrainedRun.task(run);
         DataLayout recorded = config.layout() != null ? config.layout() : GlueTask.SST2.layout();
-        DataLayout layout = recorded.overriddenBy(new DataLayout(null, null,
-                textColumns == null ? null : DatasetReader.columnList(textColumns), labelColumn, null, null, null));
+        DataLayout layout = recorded.overriddenBy(LayoutOptions.given(spec).orElse(null));
         if (layout.pairs() != recorded.pairs()) {
             throw new IllegalArgumentException("the run trained on " + (recorded.pairs() ? "sentence pairs" : "single texts")
-                    + " (" + recorded.textColumns() + "); --text-columns " + textColumns + " names "
+                    + " (" + recorded.textColumns() + "); --text-columns " + String.join(",", layout.textColumns()) + " names "
                     + layout.textColumns().size() + " column(s), so give " + recorded.textColumns().size());
         }
         List<Example> examples = LabelledData.readEvaluation(data, layout);

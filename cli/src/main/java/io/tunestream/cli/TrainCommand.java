@@ -13,7 +13,6 @@ import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.schemas.Scores;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
-import io.tunestream.worker.data.DatasetReader;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
@@ -36,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
         name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        modelTransformer = ExperimentOptions.class,
+        modelTransformer = TrainCommand.Options.class,
         description = {
             "Fine-tune and evaluate one experiment on a named dataset (GLUE's tasks, or a folder with dataset.yaml) or on",
             "labelled CSV, TSV or JSON Lines files, writing a run directory.",
@@ -72,21 +72,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--dev-file", paramLabel = "FILE", description = "Labelled file to evaluate on instead of the dataset's dev split.")
     Path devFile;
-
-    @Option(names = "--text-columns", paramLabel = "COLUMNS", description = "The text column, or two for sentence pairs: premise,hypothesis (default for files: sentence).")
-    String textColumns;
-
-    @Option(names = "--label-column", paramLabel = "COLUMN", description = "The label or regression-target column (default for files: label).")
-    String labelColumn;
-
-    @Option(names = "--task", description = "classification or regression (default: regression if some label is a non-integer number).")
-    String task;
-
-    @Option(names = "--labels", paramLabel = "LABELS", description = "Classification labels in id order (default: the training labels, sorted).")
-    String labels;
-
-    @Option(names = "--metric", description = "Primary metric: accuracy, f1, macro_f1, matthews, f1_accuracy, pearson, spearman or pearson_spearman (default: the task's).")
-    String metric;
 
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run directory (default: runs/METHOD-TIMESTAMP).")
     Path out;
@@ -156,18 +141,17 @@ final class TrainCommand implements Callable<Integer> {
         if (devFile != null) {
             values.put("devFile", devFile.toString());
         }
-        layoutOptions().ifPresent(options ->
+        LayoutOptions.given(spec).ifPresent(options ->
                 values.put("layout", file.layout() == null ? options : file.layout().overriddenBy(options)));
         return JSON.convertValue(values, TrainingConfig.class);
     }
 
-    /** The layout the options set, if any: they override the experiment file's. */
-    private Optional<DataLayout> layoutOptions() {
-        if (textColumns == null && labelColumn == null && task == null && labels == null && metric == null) {
-            return Optional.empty();
+    /** train's generated options: the experiment's fields, then the data layout's. */
+    public static final class Options implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return new LayoutOptions.All().transform(new ExperimentOptions().transform(spec));
         }
-        return Optional.of(new DataLayout(null, null, textColumns == null ? null : DatasetReader.columnList(textColumns),
-                labelColumn, task, labels == null ? null : DatasetReader.columnList(labels), metric));
     }
 
     /** "accuracy 91.06%  f1 91.20%  matthews 0.8210": every metric of an evaluation, by name. */

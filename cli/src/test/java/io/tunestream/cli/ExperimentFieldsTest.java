@@ -12,6 +12,7 @@ import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.data.LayoutField;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.service.InvalidRequestException;
 import io.tunestream.worker.service.RequestMapper;
@@ -138,6 +139,22 @@ class ExperimentFieldsTest {
         boolean component = java.util.Arrays.stream(TrainingConfig.class.getRecordComponents())
                 .anyMatch(c -> c.getName().equals(field.fieldName()));
         assertEquals(field.option().isPresent(), component, field.fieldName());
+    }
+
+    /** The data layout's fields are defined once too: options of train (all) and eval (a file's shape), and docs/tasks.md's table. */
+    @ParameterizedTest
+    @EnumSource(LayoutField.class)
+    void everyLayoutFieldIsAnOptionOfTrainAndTheFileShapedOnesOfEval(LayoutField field) {
+        assertTrue(HELP.contains(field.option() + "="), field.option() + " missing from train's help");
+        String eval = CliRun.of("eval", "--help").out();
+        assertEquals(field.describesFile(), eval.contains(field.option() + "="), field.option() + " in eval's help:\n" + eval);
+    }
+
+    @Test
+    void theDocsLayoutTableIsTheDefinitions() throws Exception {
+        String doc = Files.readString(Path.of("../docs/tasks.md"));
+        assertTrue(doc.contains(LayoutField.markdownTable()),
+                "docs/tasks.md's layout table differs from the definitions; it should read:\n" + LayoutField.markdownTable());
     }
 
     @Test
