@@ -9,7 +9,6 @@ import io.tunestream.worker.train.TrainingSummary;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,18 +49,31 @@ final class ReportCommand implements Callable<Integer> {
         }
         ObjectMapper json = new ObjectMapper();
         List<Entry> entries = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (Path run : runs) {
+            // one folder that is not a finished run (a demo's output, a run still training) does not stop the report
+            if (!Files.isRegularFile(run.resolve("config.json"))) {
+                skipped.add(run + ": not a run directory (no config.json)");
+                continue;
+            }
             RunDirectory directory = RunDirectory.existing(run);
             if (!Files.isRegularFile(directory.summaryFile())) {
-                throw new IllegalArgumentException(run + " has not finished: it has no summary.json");
+                skipped.add(run + ": not finished (no summary.json)");
+                continue;
             }
             try {
                 entries.add(new Entry(run.toString(), directory.config(),
                         json.readValue(directory.summaryFile().toFile(), TrainingSummary.class),
                         medianStepSpeed(json, directory.metricsFile())));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + directory.summaryFile() + ": " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                skipped.add(run + ": unreadable (" + e.getMessage().lines().findFirst().orElse("") + ")");
             }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        skipped.forEach(reason -> err.println("skipped " + reason));
+        err.flush();
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("no finished runs to report among " + runs.size() + " path(s)");
         }
         // grouped by dataset, best primary metric first within each
         entries.sort(Comparator.comparing((Entry e) -> dataset(e.config()))

@@ -97,11 +97,19 @@ final class TrainCommand implements Callable<Integer> {
         RunDirectory runDirectory = RunDirectory.open(runPath, config);
         err.printf(Locale.ROOT, "run directory: %s%n", runPath);
         TrainingSummary summary;
-        try (NDManager manager = NDManager.newBaseManager();
-                AdaptedModel adapted = experiment.buildModel(manager)) {
-            Trainer trainer = new Trainer(adapted, config, experiment.task(), experiment.train(), experiment.dev(), runDirectory,
-                    new ProgressBar(err, System.console() != null));
-            summary = trainer.run(() -> false);
+        Optional<TrainingSummary> finished = runDirectory.completedSummary();
+        if (finished.isPresent()) {
+            // a finished run is left as it is: evaluating again would only rewrite its summary
+            summary = finished.get();
+            err.printf(Locale.ROOT, "%s holds this experiment, finished: nothing to train; its summary is unchanged"
+                    + " ('tunestream eval --run-dir %s --data FILE' evaluates it on other data)%n", runPath, runPath);
+        } else {
+            try (NDManager manager = NDManager.newBaseManager();
+                    AdaptedModel adapted = experiment.buildModel(manager)) {
+                Trainer trainer = new Trainer(adapted, config, experiment.task(), experiment.train(), experiment.dev(),
+                        runDirectory, new ProgressBar(err, System.console() != null));
+                summary = trainer.run(() -> false);
+            }
         }
         printSummary(stdout, summary, runPath);
         if (jsonSummary != null) {

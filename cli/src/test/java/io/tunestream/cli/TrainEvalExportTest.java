@@ -100,11 +100,33 @@ class TrainEvalExportTest {
         assertEquals(2, evals, "evaluations at steps 2 and 4");
     }
 
+    /** A finished run run again trains and evaluates nothing: its summary stays byte for byte as it was. */
     @Test
-    void theSameCommandAgainResumesInsteadOfStartingOver() {
+    void theSameCommandAgainLeavesAFinishedRunAsItWas() throws Exception {
+        byte[] summary = Files.readAllBytes(loraRun.resolve("summary.json"));
+        byte[] metrics = Files.readAllBytes(loraRun.resolve("metrics.jsonl"));
         CliRun again = run(train("lora", loraRun));
         assertEquals(0, again.exitCode(), again.err());
         assertTrue(again.out().contains("completed after 4 steps"), again.out());
+        assertTrue(java.util.Arrays.equals(summary, Files.readAllBytes(loraRun.resolve("summary.json"))), "summary.json changed");
+        assertTrue(java.util.Arrays.equals(metrics, Files.readAllBytes(loraRun.resolve("metrics.jsonl"))), "metrics.jsonl changed");
+    }
+
+    /** report prints the finished runs it is given and names what it skipped: a folder that is no run, an unfinished run. */
+    @Test
+    void reportSkipsWhatIsNotAFinishedRunAndSaysWhy() throws Exception {
+        Path notARun = Files.createDirectories(temp.resolve("demo-20261203"));
+        Path unfinished = Files.createDirectories(temp.resolve("unfinished"));
+        Files.copy(loraRun.resolve("config.json"), unfinished.resolve("config.json"));
+        CliRun report = run("report", loraRun.toString(), notARun.toString(), unfinished.toString());
+        assertEquals(0, report.exitCode(), report.err());
+        assertEquals(3, report.out().strip().lines().count(), "header, rule and the one finished run:\n" + report.out());
+        assertTrue(report.out().contains("| glue-sst2 | lora r=4 |"), report.out());
+        assertTrue(report.err().contains("skipped " + notARun + ": not a run directory (no config.json)"), report.err());
+        assertTrue(report.err().contains("skipped " + unfinished + ": not finished (no summary.json)"), report.err());
+        CliRun none = run("report", notARun.toString());
+        assertEquals(2, none.exitCode());
+        assertTrue(none.err().contains("no finished runs to report among 1 path(s)"), none.err());
     }
 
     @Test

@@ -185,6 +185,19 @@ public final class RunDirectory implements TrainingListener {
         append(line);
     }
 
+    /** The summary of the run, if it completed (a stopped run's summary is no end: it resumes). */
+    public java.util.Optional<TrainingSummary> completedSummary() {
+        if (!Files.isRegularFile(summaryFile())) {
+            return java.util.Optional.empty();
+        }
+        try {
+            TrainingSummary summary = JSON.readValue(summaryFile().toFile(), TrainingSummary.class);
+            return "completed".equals(summary.outcome()) ? java.util.Optional.of(summary) : java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + summaryFile() + ": " + e.getMessage(), e);
+        }
+    }
+
     public void writeSummary(TrainingSummary summary) {
         lease.ensureHeld(summaryFile().toString());
         try {
