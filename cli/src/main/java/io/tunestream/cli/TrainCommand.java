@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
+import io.tunestream.worker.checkpoint.TrainingCheckpoint;
 import io.tunestream.schemas.Scores;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
@@ -104,6 +105,12 @@ final class TrainCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "%s holds this experiment, finished: nothing to train; its summary is unchanged"
                     + " ('tunestream eval --run-dir %s --data FILE' evaluates it on other data)%n", runPath, runPath);
         } else {
+            if (Files.isRegularFile(runDirectory.metricsFile()) && Files.size(runDirectory.metricsFile()) > 0
+                    && TrainingCheckpoint.find(runDirectory.latestCheckpoint()).isEmpty()) {
+                err.printf(Locale.ROOT, "starting over: %s has no checkpoint; the last attempt stopped before its first"
+                        + " (checkpoints come with evaluations, every --checkpoint-every steps and at least every %d minutes)%n",
+                        runPath, Trainer.DEFAULT_CHECKPOINT_INTERVAL.toMinutes());
+            }
             try (NDManager manager = NDManager.newBaseManager();
                     AdaptedModel adapted = experiment.buildModel(manager)) {
                 Trainer trainer = new Trainer(adapted, config, experiment.task(), experiment.train(), experiment.dev(),

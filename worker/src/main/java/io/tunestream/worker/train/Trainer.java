@@ -13,6 +13,7 @@ import io.tunestream.worker.task.Task;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -33,6 +34,15 @@ public final class Trainer {
     private final List<EvaluationSet> dev;
     private final RunDirectory runDirectory;
     private final TrainingListener listener;
+    private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
+    private long lastCheckpointNanos;
+
+    /**
+     * Wall time after which a step writes a checkpoint even when no evaluation or {@code checkpointEvery} asks for one,
+     * so that a run killed before its first evaluation (every 500 steps by default) does not start over. Writing one
+     * changes nothing in training (TrainerTest).
+     */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
 
     public Trainer(AdaptedModel model, TrainingConfig config, Task task, EncodedDataset train, List<EvaluationSet> dev,
             RunDirectory runDirectory, TrainingListener listener) {
@@ -46,6 +56,15 @@ public final class Trainer {
         this.dev = List.copyOf(dev);
         this.runDirectory = runDirectory;
         this.listener = TrainingListener.all(runDirectory, listener);
+    }
+
+    /** This trainer checkpointing at least every {@code interval} of wall time. */
+    public Trainer checkpointingEvery(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("the checkpoint interval must be positive, got " + interval);
+        }
+        this.checkpointInterval = interval;
+        return this;
     }
 
     /** Steps in one epoch: every training example once, the last batch possibly smaller. */
@@ -72,6 +91,7 @@ public final class Trainer {
                     .map(dir -> TrainingCheckpoint.load(dir, model, optimizer))
                     .orElse(TrainingState.initial());
             runDirectory.truncateMetricsAfter(state.step());
+            lastCheckpointNanos = System.nanoTime();
             if (state.step() < totalSteps && stopRequested.getAsBoolean()) {
                 // asked to stop before its first step: nothing changed since the checkpoint
                 return summary("stopped", state, null, 0, 0);
@@ -113,7 +133,8 @@ public final class Trainer {
                     }
                     listener.onEvaluation(new EvalMetrics(done, epoch, lastEvaluation, best));
                     checkpoint(optimizer, state);
-                } else if (config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0) {
+                } else if ((config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0)
+                        || System.nanoTime() - lastCheckpointNanos >= checkpointInterval.toNanos()) {
                     checkpoint(optimizer, state);
                 }
                 if (done < totalSteps && stopRequested.getAsBoolean()) {
@@ -168,6 +189,7 @@ public final class Trainer {
     private void checkpoint(AdamW optimizer, TrainingState state) {
         runDirectory.ensureLease("the checkpoint of step " + state.step());
         TrainingCheckpoint.save(runDirectory.latestCheckpoint(), model, optimizer, state);
+        lastCheckpointNanos = System.nanoTime();
         listener.onCheckpoint(state.step());
     }
 

@@ -53,6 +53,55 @@ class TrainerTest {
         assertTrue(uninterrupted.stream().distinct().count() > 5, "losses vary from step to step");
     }
 
+    /**
+     * A run killed (no graceful stop, no checkpoint of its own) after its checkpoint interval but before any evaluation
+     * resumes from the checkpoint that interval wrote, not from step 0, and goes on exactly as the uninterrupted run.
+     */
+    @org.junit.jupiter.api.Test
+    void aRunKilledBeforeItsFirstEvaluationResumesFromItsTimedCheckpoint(@TempDir Path temp) throws Exception {
+        Experiment experiment = Experiment.prepare(config("lora", null), TestModels.REGISTRY, TestModels.CATALOG,
+                new DatasetCatalog(Optional.of(TestModels.sharedData())));
+        List<Double> uninterrupted = train(experiment, temp.resolve("whole"), Long.MAX_VALUE);
+        Path killed = temp.resolve("killed");
+        RunDirectory runDirectory = RunDirectory.open(killed, experiment.config());
+        try (NDManager manager = NDManager.newBaseManager();
+                AdaptedModel model = experiment.buildModel(manager)) {
+            Trainer trainer = new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
+                    runDirectory, new TrainingListener() {
+                        @Override
+                        public void onStep(StepMetrics metrics) {
+                            if (metrics.step() == 4) {
+                                throw new IllegalStateException("killed at step 4");
+                            }
+                        }
+                    }).checkpointingEvery(java.time.Duration.ofNanos(1));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> trainer.run(() -> false));
+        }
+        AtomicLong resumedAt = new AtomicLong(-1);
+        try (NDManager manager = NDManager.newBaseManager();
+                AdaptedModel model = experiment.buildModel(manager)) {
+            new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(), runDirectory,
+                    new TrainingListener() {
+                        @Override
+                        public void onStart(long startStep, long totalSteps, int trainExamples) {
+                            resumedAt.set(startStep);
+                        }
+                    }).run(() -> false);
+        }
+        assertEquals(3, resumedAt.get(), "resumed from the checkpoint written after step 3 (no evaluation came before)");
+        List<Double> resumed = new ArrayList<>();
+        for (String line : Files.readAllLines(runDirectory.metricsFile())) {
+            JsonNode node = JSON.readTree(line);
+            if (node.get("type").asText().equals("step")) {
+                resumed.add(node.get("loss").asDouble());
+            }
+        }
+        assertEquals(uninterrupted.size(), resumed.size());
+        for (int i = 0; i < uninterrupted.size(); i++) {
+            assertEquals(uninterrupted.get(i), resumed.get(i), 1e-5, "loss at step " + (i + 1));
+        }
+    }
+
     /** Trains until {@code stopAfter} steps are done (or the end); returns the loss of every logged step so far. */
     private static List<Double> train(Experiment experiment, Path runPath, long stopAfter) throws Exception {
         RunDirectory runDirectory = RunDirectory.open(runPath, experiment.config());
