@@ -8,7 +8,6 @@ import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.Example;
-import io.tunestream.worker.data.GlueTask;
 import io.tunestream.worker.data.LabelledData;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.RunDirectory;
@@ -55,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
         TrainingConfig config = run.config();
         TrainedRun.Checkpoint which = TrainedRun.Checkpoint.parse(checkpoint);
         Task task = TrainedRun.task(run);
-        DataLayout recorded = config.layout() != null ? config.layout() : GlueTask.SST2.layout();
+        DataLayout recorded = config.layout();
         DataLayout layout = recorded.overriddenBy(LayoutOptions.given(spec).orElse(null));
         if (layout.pairs() != recorded.pairs()) {
             throw new IllegalArgumentException("the run trained on " + (recorded.pairs() ? "sentence pairs" : "single texts")

@@ -40,6 +40,12 @@ public final class Scores {
                 : String.format(java.util.Locale.ROOT, "%.4f", value);
     }
 
+    /** The primary metric's value at a finished run's last evaluation; a summary from before tasks holds accuracy. */
+    public static double last(RunSummary summary) {
+        Double value = summary.getFinalMetrics().get(summary.getMetric());
+        return value != null ? value : summary.getFinalAccuracy();
+    }
+
     /** The name of the primary metric of a status: the summary's when it has one. */
     public static String metric(RunStatus status) {
         return status.getSummary() != null ? status.getSummary().getMetric() : status.getMetric();

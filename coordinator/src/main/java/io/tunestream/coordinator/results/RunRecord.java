@@ -6,7 +6,6 @@ import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
-import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
 
@@ -66,9 +65,7 @@ public record RunRecord(String runId, ExperimentRequest request, RunStatus statu
         if (status == null || status.getSummary() == null) {
             return Double.NaN;
         }
-        RunSummary summary = status.getSummary();
-        Double value = summary.getFinalMetrics().get(summary.getMetric());
-        return value != null ? value : summary.getFinalAccuracy();
+        return Scores.last(status.getSummary());
     }
 
     /** The dataset the run trains on. */

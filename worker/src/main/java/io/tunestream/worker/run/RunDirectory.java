@@ -3,6 +3,7 @@ package io.tunestream.worker.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunestream.worker.data.GlueTask;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingConfig;
@@ -120,9 +121,10 @@ public final class RunDirectory implements TrainingListener {
         return root;
     }
 
+    /** The recorded config, as this version records it: a run from before layouts trained on GLUE SST-2. */
     public TrainingConfig config() {
         try {
-            return JSON.readValue(root.resolve("config.json").toFile(), TrainingConfig.class);
+            return JSON.readValue(root.resolve("config.json").toFile(), TrainingConfig.class).upgraded(GlueTask.SST2.layout());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + root.resolve("config.json") + ": " + e.getMessage(), e);
         }

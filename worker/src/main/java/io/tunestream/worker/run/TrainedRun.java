@@ -7,14 +7,13 @@ import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.checkpoint.AdapterCheckpoint;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.source.ModelCatalog;
+import io.tunestream.worker.task.Task;
 import io.tunestream.worker.train.TrainingConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import io.tunestream.worker.data.DataLayout;
-import io.tunestream.worker.task.Task;
 
 /** A finished (or checkpointed) run reopened from its directory, for evaluation and export. */
 public final class TrainedRun {
@@ -37,10 +36,9 @@ public final class TrainedRun {
 
     private TrainedRun() {}
 
-    /** The task the run trained for, as its config recorded it; runs from before tasks trained on SST-2. */
+    /** The task the run trained for, as its config recorded it. */
     public static Task task(RunDirectory run) {
-        DataLayout layout = run.config().layout();
-        return layout == null ? Task.BINARY : layout.resolvedTask();
+        return run.config().layout().resolvedTask();
     }
 
     /** Rebuilds the run's model from its config and loads the chosen checkpoint into it. */

@@ -39,12 +39,14 @@ public final class MetricValues {
 
     /** Every metric a regression task reports, by name. */
     public static Map<String, Double> regression(Task task, double[] targets, double[] predictions) {
+        double pearson = pearson(targets, predictions);
+        double spearman = spearman(targets, predictions);
         Map<String, Double> values = new LinkedHashMap<>();
         for (Metric metric : task.reported()) {
             values.put(metric.id(), switch (metric) {
-                case PEARSON -> pearson(targets, predictions);
-                case SPEARMAN -> spearman(targets, predictions);
-                case PEARSON_SPEARMAN -> (pearson(targets, predictions) + spearman(targets, predictions)) / 2;
+                case PEARSON -> pearson;
+                case SPEARMAN -> spearman;
+                case PEARSON_SPEARMAN -> (pearson + spearman) / 2;
                 default -> throw new IllegalArgumentException(metric.id() + " is not a regression metric");
             });
         }
