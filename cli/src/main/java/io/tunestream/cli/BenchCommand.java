@@ -35,13 +35,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream bench}: the worker's training speed, measured in one process as ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure, in one run: the libtorch matrix-multiply rate, before and after",
-            "each method's step; each method's training-step time at batch 16 x length 64",
-            "without dropout (as the PyTorch reference in shared/bench) and its GFLOP/s as",
-            "a share of the mean of the two rates around it; samples/s on real SST-2",
-            "batches with the training recipe's dropout; the padding ratio of an epoch;",
-            "evaluation throughput with merged vs unmerged adapters; process RSS at two",
-            "step counts."})
+        description = {"Measure every method's training step and the engine's speed, in one run.",
+            "In one run: the libtorch matrix-multiply rate, before and after each method's step; each method's "
+                    + "training-step time at batch 16 x length 64 without dropout (as the PyTorch reference in "
+                    + "shared/bench) and its GFLOP/s as a share of the mean of the two rates around it; samples/s on real "
+                    + "SST-2 batches with the training recipe's dropout; the padding ratio of an epoch; evaluation "
+                    + "throughput with merged vs unmerged adapters; process RSS at two step counts."})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec

@@ -18,10 +18,9 @@ import picocli.CommandLine.Spec;
         name = "broker",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = {
-            "Run a single-node Kafka broker (KRaft, broker and controller in one process) on 127.0.0.1 until Ctrl-C.",
-            "Share groups work on it; topics are not created automatically."
-        })
+        description = {"Run a single-node Kafka broker (KRaft, broker and controller in one process) on 127.0.0.1 until "
+                    + "Ctrl-C.",
+            "Share groups work on it; topics are not created automatically."})
 final class BrokerCommand implements Callable<Integer> {
 
     @Spec

@@ -49,17 +49,28 @@ final class CancelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> runIds;
+        PrintWriter out = spec.commandLine().getOut();
+        RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(),
+                KafkaOptions.TIMEOUT));
+        List<RunRecord> runs;
         if (target.runId != null) {
-            runIds = List.of(target.runId);
+            runs = ledger.runs(null).stream().filter(r -> r.runId().equals(target.runId)).toList();
+            if (runs.isEmpty()) {
+                throw new IllegalArgumentException("no run '" + target.runId + "' on " + kafka.bootstrapServers
+                        + " ('tunestream status' lists the runs; --sweep NAME cancels a sweep's)");
+            }
         } else {
-            RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(),
-                    KafkaOptions.TIMEOUT));
-            List<RunRecord> runs = ledger.runs(target.sweep);
+            runs = ledger.runs(target.sweep);
             if (runs.isEmpty()) {
                 throw new IllegalArgumentException("no runs of sweep '" + target.sweep + "' on " + kafka.bootstrapServers);
             }
-            runIds = runs.stream().filter(r -> !r.finished()).map(RunRecord::runId).toList();
+        }
+        List<String> runIds = runs.stream().filter(r -> !r.finished()).map(RunRecord::runId).toList();
+        if (runIds.isEmpty()) {
+            out.println(target.runId != null ? target.runId + " has already finished (" + runs.get(0).state()
+                    + "): nothing to cancel" : "every run of sweep '" + target.sweep + "' has finished: nothing to cancel");
+            out.flush();
+            return 0;
         }
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClientProperties.reliableProducer(kafka.clientProperties()))) {
             for (String runId : runIds) {
@@ -69,7 +80,6 @@ final class CancelCommand implements Callable<Integer> {
                         .get(KafkaOptions.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
         out.printf("cancel sent for %d run(s)%n", runIds.size());
         runIds.forEach(id -> out.println("  x " + id));
         out.flush();

@@ -14,11 +14,12 @@ import picocli.CommandLine.Option;
 
 /** {@code tunestream coordinator}: the long-running service: scheduling, state from Kafka, a JSON API, Prometheus metrics. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = {"Schedule submitted runs onto workers, and serve every run's state as a JSON API and Prometheus metrics.",
-            "It dispatches by priority (aged, so no run waits forever) within each sweep's limits and budgets, retries",
-            "runs that failed for the infrastructure, and stops runs by the sweep's early-stopping rule. Its state is",
-            "rebuilt by reading the topics again after a restart; run one per cluster. Endpoints: /api/sweeps,",
-            "/api/runs, /api/runs/RUN, /api/runs/RUN/metrics, /metrics."})
+        description = {"Schedule submitted runs onto workers, and serve every run's state as a JSON API and Prometheus "
+                    + "metrics.",
+            "It dispatches by priority (aged, so no run waits forever) within each sweep's limits and budgets, "
+                    + "retries runs that failed for the infrastructure, and stops runs by the sweep's early-stopping rule. "
+                    + "Its state is rebuilt by reading the topics again after a restart; run one per cluster. Endpoints: "
+                    + "/api/sweeps, /api/runs, /api/runs/RUN, /api/runs/RUN/metrics, /metrics."})
 final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of the API and metrics (default: ${DEFAULT-VALUE}).")

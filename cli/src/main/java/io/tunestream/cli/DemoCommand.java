@@ -8,11 +8,11 @@ import io.tunestream.coordinator.results.ResultsTable;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.coordinator.service.CoordinatorServer;
-import io.tunestream.schemas.ExperimentField;
 import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.coordinator.sweep.Schedule;
 import io.tunestream.coordinator.sweep.Sweep;
 import io.tunestream.coordinator.sweep.SweepPlanner;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.RunState;
 import io.tunestream.worker.metrics.MetricsServer;
 import io.tunestream.worker.service.Worker;
@@ -43,8 +43,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the notebook's comparison end to end on this machine (about 7 minutes on 2 cores).",
-            "Starts an embedded Kafka broker and in-process workers, submits lora, dora, salt and salt_edora at rank 8",
-            "on query/key/value on an SST-2 subset, shows the runs live and prints the results table."})
+            "Starts an embedded Kafka broker and in-process workers, submits lora, dora, salt and salt_edora at "
+                    + "rank 8 on query/key/value on an SST-2 subset, shows the runs live and prints the results table."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -87,11 +87,14 @@ final class DemoCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
         }
+        if (refreshSeconds < 1) {
+            throw new IllegalArgumentException("--refresh must be at least 1 (seconds), got " + refreshSeconds);
+        }
+        Sweep sweep = sweep();
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
         Path root = out != null ? out : Path.of("runs", "demo-" + stamp);
-        Files.createDirectories(root);
+        OutputPaths.directory(root, "--out");
         PrintWriter stdout = spec.commandLine().getOut();
-        Sweep sweep = sweep();
         List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.now());
         List<RunRecord> finished;
         stdout.printf("starting an embedded broker and %d workers...%n", workers);
@@ -149,16 +152,15 @@ final class DemoCommand implements Callable<Integer> {
 
     private Sweep sweep() {
         Map<ExperimentField, Object> base = new LinkedHashMap<>();
-        base.put(ExperimentField.MODEL, model);
+        base.put(ExperimentField.MODEL, ExperimentField.MODEL.normaliseAs(model, "--model"));
         base.put(ExperimentField.DATASET, "glue-sst2");
         base.put(ExperimentField.RANK, 8);
         base.put(ExperimentField.TARGETS, List.of("query", "key", "value"));
-        base.put(ExperimentField.TRAIN_SAMPLES, trainSamples);
-        base.put(ExperimentField.EPOCHS, epochs);
-        base.put(ExperimentField.EVAL_EVERY, evalEvery);
-        base.put(ExperimentField.MAX_LENGTH, maxLength);
-        base.replaceAll((field, value) -> field.normalise(value, "demo"));
-        List<Object> methodValues = methods.stream().map(m -> ExperimentField.METHOD.normalise(m, "--methods")).toList();
+        base.put(ExperimentField.TRAIN_SAMPLES, ExperimentField.TRAIN_SAMPLES.normaliseAs(trainSamples, "--train-samples"));
+        base.put(ExperimentField.EPOCHS, ExperimentField.EPOCHS.normaliseAs(epochs, "--epochs"));
+        base.put(ExperimentField.EVAL_EVERY, ExperimentField.EVAL_EVERY.normaliseAs(evalEvery, "--eval-every"));
+        base.put(ExperimentField.MAX_LENGTH, ExperimentField.MAX_LENGTH.normaliseAs(maxLength, "--max-length"));
+        List<Object> methodValues = methods.stream().map(m -> ExperimentField.METHOD.normaliseAs(m, "--methods")).toList();
         return new Sweep("notebook", base, Map.of(ExperimentField.METHOD, methodValues), Schedule.none());
     }
 

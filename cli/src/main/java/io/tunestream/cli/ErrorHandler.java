@@ -1,13 +1,22 @@
 package io.tunestream.cli;
 
+import io.tunestream.schemas.IoErrors;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
 
 /**
  * Maps failures to one clear line and an exit code, in one place: bad input (an invalid option value, a missing
- * file, an unknown model) exits 2 with the message; anything else exits 1 with its type, so bugs stay visible.
+ * file, an unknown model, a broker that does not answer) exits 2 with the message; anything else is a failure (exit 1)
+ * told in words, with the stack trace under {@code TUNESTREAM_DEBUG=1}. No Java class name reaches the user: a file's
+ * failure says why in words ({@link IoErrors}).
  */
 final class ErrorHandler implements IExecutionExceptionHandler {
 
@@ -17,14 +26,35 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception exception, CommandLine command, ParseResult parseResult) {
         var err = command.getErr();
-        if (exception instanceof IllegalArgumentException || exception instanceof UncheckedIOException) {
-            err.println("error: " + exception.getMessage());
-            return BAD_INPUT;
+        Throwable cause = unwrap(exception);
+        int code;
+        if (cause instanceof IllegalArgumentException || cause instanceof UncheckedIOException) {
+            err.println("error: " + cause.getMessage());
+            code = BAD_INPUT;
+        } else if (cause instanceof IOException io) {
+            Path file = io instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : null;
+            err.println("error: " + (file == null ? "" : file + ": ") + IoErrors.reason(file, io));
+            code = FAILURE;
+        } else if (cause instanceof KafkaException) {
+            err.println("error: Kafka: " + cause.getMessage());
+            code = FAILURE;
+        } else {
+            err.println("error: " + (cause.getMessage() == null ? "an internal error" : cause.getMessage())
+                    + " (an internal error: TUNESTREAM_DEBUG=1 prints where it happened)");
+            code = FAILURE;
         }
-        err.println("error: " + exception);
         if (System.getenv("TUNESTREAM_DEBUG") != null) {
             exception.printStackTrace(err);
         }
-        return FAILURE;
+        err.flush();
+        return code;
+    }
+
+    /** The failure an executor or future wrapped. */
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 }

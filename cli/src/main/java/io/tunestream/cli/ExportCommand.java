@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 /** {@code tunestream export}: a trained run as a HuggingFace model directory or a PEFT adapter. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export a trained run.",
-            "hf: a BertForSequenceClassification directory with the adapters merged (config.json, model.safetensors, tokenizer).",
+            "hf: a BertForSequenceClassification directory with the adapters merged (config.json, "
+                    + "model.safetensors, tokenizer).",
             "peft: adapter_config.json and adapter_model.safetensors in PEFT's naming (lora and dora runs)."})
 final class ExportCommand implements Callable<Integer> {
 
@@ -50,6 +51,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the peft format holds lora and dora adapters; this run used '"
                     + config.method() + "' (use --format hf)");
         }
+        OutputPaths.directory(out, "--out");
         ModelCatalog models = new ModelCatalog();
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = TrainedRun.load(run, TrainedRun.Checkpoint.parse(checkpoint), AdapterRegistry.standard(), models, manager)) {

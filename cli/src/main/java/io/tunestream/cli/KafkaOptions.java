@@ -5,12 +5,23 @@ import io.tunestream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import picocli.CommandLine.Option;
 
 /** The options every command that talks to Kafka shares. */
 final class KafkaOptions {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * How long a command waits for the broker to answer at all. A broker that is up answers in milliseconds; a
+     * client left to its defaults retries for 30-60 s before it fails, which reads as a hang.
+     */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
             defaultValue = "${env:TUNESTREAM_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
@@ -23,13 +34,41 @@ final class KafkaOptions {
     @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
     String topicPrefix;
 
+    private boolean answered;
+
+    /**
+     * The client settings, once the broker has answered: a command run with no broker says so within
+     * {@link #CONNECT_TIMEOUT}, naming the address it tried and how to start one.
+     */
     Properties clientProperties() {
         Properties props = KafkaClientProperties.load(clientPropertiesFile);
         props.put("bootstrap.servers", bootstrapServers);
+        if (!answered) {
+            requireAnswer(props);
+            answered = true;
+        }
         return props;
     }
 
     Topics topics() {
         return new Topics(topicPrefix);
+    }
+
+    private void requireAnswer(Properties props) {
+        Admin admin = Admin.create(props);
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) CONNECT_TIMEOUT.toMillis()))
+                    .clusterId().get(CONNECT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new IllegalArgumentException("no Kafka broker answered at " + bootstrapServers + " within "
+                    + CONNECT_TIMEOUT.toSeconds() + " s: start one with './tunestream broker', or give its address with"
+                    + " --bootstrap-servers or TUNESTREAM_BOOTSTRAP_SERVERS"
+                    + (clientPropertiesFile == null ? "" : " (and check the security settings in " + clientPropertiesFile + ")"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to Kafka", e);
+        } finally {
+            admin.close(Duration.ZERO);
+        }
     }
 }

@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code tunestream rerun SWEEP --failed}: queue a sweep's failed runs again, after what failed them was fixed. */
 @Command(name = "rerun", mixinStandardHelpOptions = true,
         description = {"Queue a sweep's failed runs again, with a fresh allowance of attempts.",
-            "Each resumes from its latest checkpoint. Runs refused as bad requests are left as they are: fix the sweep",
-            "file and submit it again. The coordinator dispatches the runs as the sweep's schedule allows."})
+            "Each resumes from its latest checkpoint. Runs refused as bad requests are left as they are: fix the "
+                    + "sweep file and submit it again. The coordinator dispatches the runs as the sweep's schedule allows."})
 final class RerunCommand implements Callable<Integer> {
 
     @Spec

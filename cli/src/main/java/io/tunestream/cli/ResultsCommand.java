@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream results}: a sweep's runs sorted by best dev accuracy, read from Kafka. */
 @Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "A sweep's runs sorted by best dev accuracy, with parameter counts, wall time and samples/s.")
+        description = "A sweep's runs sorted by each task's primary metric, with parameter counts, wall time and samples/s.")
 final class ResultsCommand implements Callable<Integer> {
 
     @Spec
@@ -39,6 +39,9 @@ final class ResultsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ResultsTable.Format chosen = ResultsTable.format(format);
+        if (plot != null) {
+            OutputPaths.checkFile(plot, "--plot");
+        }
         CoordinatorState state = new CoordinatorState();
         TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(), KafkaOptions.TIMEOUT).forEach(state::apply);
         List<RunRecord> runs = state.runs(sweep);

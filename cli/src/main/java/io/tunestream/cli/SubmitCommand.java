@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
 /** {@code tunestream submit}: plan a sweep into runs and publish the ones not yet submitted. */
 @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Plan a sweep file (a base experiment, a grid, a schedule) into runs and submit them.",
-            "The coordinator dispatches them to workers as the schedule allows. Run ids derive from the sweep name and",
-            "each run's settings: submitting the same sweep again submits only runs it did not have before (and",
-            "replaces the schedule). An invalid sweep fails before anything is published."})
+            "The coordinator dispatches them to workers as the schedule allows. Run ids derive from the sweep "
+                    + "name and each run's settings: submitting the same sweep again submits only runs it did not have "
+                    + "before (and replaces the schedule). An invalid sweep fails before anything is published."})
 final class SubmitCommand implements Callable<Integer> {
 
     @Spec

@@ -8,24 +8,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tunestream.schemas.InvalidFieldException;
+import io.tunestream.schemas.IoErrors;
+import io.tunestream.schemas.Scores;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.checkpoint.TrainingCheckpoint;
-import io.tunestream.schemas.Scores;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
-import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Trainer;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingSummary;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -36,11 +38,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code tunestream train}: one experiment, locally, without Kafka. */
 @Command(
@@ -48,11 +50,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         modelTransformer = TrainCommand.Options.class,
-        description = {
-            "Fine-tune and evaluate one experiment on a named dataset (GLUE's tasks, or a folder with dataset.yaml) or on",
-            "labelled CSV, TSV or JSON Lines files, writing a run directory.",
-            "Options override the values of --config. Running again with the same --out resumes from its last checkpoint."
-        })
+        description = {"Fine-tune and evaluate one experiment on a named dataset (GLUE's tasks, or a folder with "
+                    + "dataset.yaml) or on labelled CSV, TSV or JSON Lines files, writing a run directory.",
+            "Options override the values of --config. Running again with the same --out resumes from its last "
+                    + "checkpoint."})
 final class TrainCommand implements Callable<Integer> {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -83,13 +84,24 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainingConfig requested = merge(configFile == null ? TrainingConfig.forMethod(null) : readConfig(configFile));
+        if (out != null) {
+            OutputPaths.checkDirectory(out, "--out");
+        }
+        if (jsonSummary != null) {
+            OutputPaths.checkFile(jsonSummary, "--json-summary");
+        }
         AdapterRegistry registry = AdapterRegistry.standard();
         PrintWriter stdout = spec.commandLine().getOut();
         var err = System.err;
         err.println((MklShim.degraded() ? "warning: " : "engine: ") + MklShim.describe());
         err.println("engine: " + NativeAllocator.describe());
         err.println("preparing: model, data and tokenization...");
-        Experiment experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
+        Experiment experiment;
+        try {
+            experiment = Experiment.prepare(requested, registry, new ModelCatalog(), new DatasetCatalog(Optional.ofNullable(dataDirectory)));
+        } catch (InvalidFieldException refusal) {
+            throw ExperimentOptions.asTyped(refusal, spec);
+        }
         TrainingConfig config = experiment.config();
         err.printf(Locale.ROOT, "task: %s%s, primary metric %s, %d training examples%n", experiment.task().description(),
                 experiment.train().pairs() ? " of sentence pairs" : "", experiment.task().metric().id(), experiment.train().size());
@@ -120,8 +132,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         printSummary(stdout, summary, runPath);
         if (jsonSummary != null) {
-            Path parent = jsonSummary.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
+            Files.createDirectories(jsonSummary.toAbsolutePath().getParent());
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonSummary.toFile(), summary);
         }
         return 0;
@@ -139,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + " is not a valid experiment file: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + IoErrors.reason(file, e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tunestream.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +23,21 @@ public final class Tunestream {
 
     /** The configured command line, for tests that run subcommands in-process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Tunestream()).setExecutionExceptionHandler(new ErrorHandler());
+        return new CommandLine(new Tunestream()).setExecutionExceptionHandler(new ErrorHandler())
+                .setParameterExceptionHandler(Tunestream::usageError);
+    }
+
+    /**
+     * A mistyped command line: the reason, picocli's suggestions for a misspelt option, and where the options are
+     * listed, rather than the whole help under the message, which hides it.
+     */
+    private static int usageError(CommandLine.ParameterException error, String[] args) {
+        CommandLine command = error.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println("error: " + error.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(error, err);
+        err.println("'" + command.getCommandSpec().qualifiedName(" ") + " --help' lists its options");
+        err.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tunestream watch}: a sweep's runs, refreshed from Kafka until every run has finished. */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = "Show a sweep's runs live (state, progress, loss, best accuracy, samples/s, ETA, worker) until all have finished.")
+        description = "Show a sweep's runs live (state, progress, loss, best primary metric, samples/s, ETA, worker) until all have finished.")
 final class WatchCommand implements Callable<Integer> {
 
     private static final String CLEAR = "\u001b[H\u001b[2J";

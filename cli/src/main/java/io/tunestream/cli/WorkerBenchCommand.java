@@ -43,8 +43,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench-worker", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure what streaming metrics costs a training step, in one run.",
-            "One request goes through an in-process worker and an embedded broker; the time its training thread spent",
-            "publishing step metrics and status is reported as a share of step time."})
+            "One request goes through an in-process worker and an embedded broker; the time its training thread "
+                    + "spent publishing step metrics and status is reported as a share of step time."})
 final class WorkerBenchCommand implements Callable<Integer> {
 
     @Spec

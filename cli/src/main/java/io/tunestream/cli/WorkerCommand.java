@@ -24,10 +24,8 @@ import picocli.CommandLine.Option;
         name = "worker",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = {
-            "Train experiment requests from Kafka one at a time, streaming metrics and status back.",
-            "SIGTERM (or Ctrl-C) finishes the current step, checkpoints, hands the run back and exits."
-        })
+        description = {"Train experiment requests from Kafka one at a time, streaming metrics and status back.",
+            "SIGTERM (or Ctrl-C) finishes the current step, checkpoints, hands the run back and exits."})
 final class WorkerCommand implements Callable<Integer> {
 
     /** Leaves the orchestrator's usual 30 s grace period a margin for the JVM to exit. */

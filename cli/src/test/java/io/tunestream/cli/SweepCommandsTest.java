@@ -116,6 +116,15 @@ class SweepCommandsTest {
             assertTrue(again.out().startsWith("sweep six: 0 runs published, 6 already submitted"), again.out());
             assertEquals(6, requests(bootstrap, kafka.topics.submissions()).size(), "resubmitting submitted runs again");
             assertEquals(6, requests(bootstrap, kafka.topics.requests()).size(), "a run was dispatched twice");
+
+            CliRun unknown = CliRun.of("cancel", "nosuchrun", "--bootstrap-servers", bootstrap);
+            assertEquals(2, unknown.exitCode(), unknown.out());
+            assertTrue(unknown.err().contains("no run 'nosuchrun' on " + bootstrap), unknown.err());
+            CliRun done = CliRun.of("cancel", runIds.get(0), "--bootstrap-servers", bootstrap);
+            assertEquals(0, done.exitCode(), done.err());
+            assertEquals(runIds.get(0) + " has already finished (SUCCEEDED): nothing to cancel", done.out().strip());
+            assertEquals(0, TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics.control()), Duration.ofSeconds(30))
+                    .size(), "a cancel was sent for nothing");
         }
     }
 

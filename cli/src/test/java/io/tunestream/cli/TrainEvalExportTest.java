@@ -21,9 +21,7 @@ import io.tunestream.worker.tensor.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,26 +51,9 @@ class TrainEvalExportTest {
 
     /** Train arguments for a short run; {@code overrides} are option-value pairs that replace the defaults. */
     private static String[] train(String method, Path out, String... overrides) {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put("--model", "random:tiny");
-        options.put("--method", method);
-        options.put("--rank", "4");
-        options.put("--train-samples", "96");
-        options.put("--batch-size", "16");
-        options.put("--max-steps", "4");
-        options.put("--eval-every", "2");
-        options.put("--lr", "1e-2");
-        options.put("--data-dir", DATA);
-        options.put("--out", out.toString());
-        for (int i = 0; i < overrides.length; i += 2) {
-            options.put(overrides[i], overrides[i + 1]);
-        }
-        List<String> args = new ArrayList<>(List.of("train"));
-        options.forEach((option, value) -> {
-            args.add(option);
-            args.add(value);
-        });
-        return args.toArray(String[]::new);
+        return CliRun.arguments("train", new String[] {"--model", "random:tiny", "--method", method, "--rank", "4",
+            "--train-samples", "96", "--batch-size", "16", "--max-steps", "4", "--eval-every", "2", "--lr", "1e-2",
+            "--data-dir", DATA, "--out", out.toString()}, overrides).toArray(String[]::new);
     }
 
     @BeforeAll
@@ -133,7 +114,7 @@ class TrainEvalExportTest {
     void anotherExperimentInTheSameDirectoryIsRefused() {
         CliRun other = run(train("lora", loraRun, "--seed", "9"));
         assertEquals(2, other.exitCode());
-        assertTrue(other.err().contains("holds another experiment"), other.err());
+        assertTrue(other.err().contains("holds another experiment: its seed (--seed) is 42, not 9"), other.err());
     }
 
     @Test
@@ -209,7 +190,7 @@ class TrainEvalExportTest {
         assertTrue(method.err().contains("unknown method 'lorra'; valid methods: lora, dora"), method.err());
         CliRun rate = run(train("lora", temp.resolve("b"), "--lr", "-1"));
         assertEquals(2, rate.exitCode());
-        assertTrue(rate.err().contains("learningRate must be a positive number, got -1.0"), rate.err());
+        assertTrue(rate.err().contains("--lr must be a positive number, got -1"), rate.err());
         Path yaml = temp.resolve("bad.yaml");
         Files.writeString(yaml, "method: lora\nlearning_rate: 0.001\n");
         CliRun file = run("train", "--config", yaml.toString(), "--data-dir", DATA);

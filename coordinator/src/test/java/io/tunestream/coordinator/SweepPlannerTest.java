@@ -122,6 +122,7 @@ class SweepPlannerTest {
         assertRefused(NOTEBOOK.replace("  method: [lora, dora, salt, salt_edora]\n", ""), "base.method or grid.method is required");
         assertRefused(NOTEBOOK.replace("sweep: notebook", "sweep: Note Book"), "sweep: the name must be");
         assertRefused(NOTEBOOK + "grids: {}\n", "unknown top-level field 'grids'");
+        assertRefused("sweep: one\nbase: {method: lora}\ngrid: {}\n", "grid is empty: list the values of at least one field");
         assertRefused(NOTEBOOK.replace("  rank: 8\n", "  rank: 8\n  seed: 1\n"), "grid.seed is also set in base");
         assertRefused("sweep: [", "is not valid YAML");
         assertRefused(NOTEBOOK + "schedule:\n  maxConcurent: 2\n", "schedule: unknown field 'maxConcurent'; valid fields: maxConcurrent,");

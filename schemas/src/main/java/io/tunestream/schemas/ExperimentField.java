@@ -238,7 +238,17 @@ public enum ExperimentField {
      * @throws InvalidFieldException naming this field
      */
     public Object normalise(Object raw, String where) {
-        String at = where == null || where.isEmpty() ? fieldName : where + "." + fieldName;
+        return normaliseAs(raw, where == null || where.isEmpty() ? fieldName : where + "." + fieldName);
+    }
+
+    /**
+     * {@link #normalise} with the message naming {@code label}, what the user wrote the value as: {@code --lr}
+     * gives {@code --lr must be a positive number, got -1e-4}, with the value as it was typed.
+     *
+     * @throws InvalidFieldException naming this field
+     */
+    public Object normaliseAs(Object raw, String label) {
+        String at = label;
         Object value = switch (type) {
             case TEXT -> text(raw, at);
             case TEXT_LIST -> textList(raw, at);
@@ -247,7 +257,7 @@ public enum ExperimentField {
             case LONG -> whole(numeric(raw), at, Long.MIN_VALUE, Long.MAX_VALUE);
             case NUMBER -> number(numeric(raw), at);
         };
-        inRange(value, at);
+        inRange(value, raw instanceof String typed ? typed.trim() : value, at);
         return value;
     }
 
@@ -272,19 +282,19 @@ public enum ExperimentField {
         setter.accept(request, normalised);
     }
 
-    private void inRange(Object value, String at) {
+    private void inRange(Object value, Object shown, String at) {
         if (range == null || !(value instanceof Number n) || range.contains(n.doubleValue())) {
             return;
         }
         boolean whole = type == Type.INT || type == Type.LONG;
         if (whole && Double.isInfinite(range.max())) {
-            throw new InvalidFieldException(fieldName, at + " must be at least " + (long) range.min() + ", got " + value);
+            throw new InvalidFieldException(fieldName, at + " must be at least " + (long) range.min() + ", got " + shown);
         }
         if (whole) {
             throw new InvalidFieldException(fieldName, at + " must be " + (n.doubleValue() < range.min()
-                    ? "at least " + (long) range.min() : "at most " + (long) range.max()) + ", got " + value);
+                    ? "at least " + (long) range.min() : "at most " + (long) range.max()) + ", got " + shown);
         }
-        throw new InvalidFieldException(fieldName, at + " must be " + range.describe(false) + ", got " + value);
+        throw new InvalidFieldException(fieldName, at + " must be " + range.describe(false) + ", got " + shown);
     }
 
     private String text(Object value, String at) {

@@ -49,7 +49,7 @@ public final class KafkaClientProperties {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("Kafka client properties file " + file + " does not exist");
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot read Kafka client properties file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read Kafka client properties file " + file + ": " + IoErrors.reason(file, e), e);
         }
     }
 }

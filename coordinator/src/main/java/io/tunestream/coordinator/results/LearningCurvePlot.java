@@ -1,6 +1,7 @@
 package io.tunestream.coordinator.results;
 
 import io.tunestream.coordinator.service.CoordinatorState;
+import io.tunestream.schemas.IoErrors;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class LearningCurvePlot {
             Files.createDirectories(parent);
             ImageIO.write(image, "png", png.toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + png + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + png + ": " + IoErrors.reason(png, e), e);
         }
     }
 

@@ -104,6 +104,11 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         if (!gridNode.isMissingNode() && !gridNode.isObject()) {
             throw new InvalidSweepException("grid must be a mapping of fields to lists of values");
         }
+        if (gridNode.isObject() && gridNode.isEmpty()) {
+            // an empty grid is one run, which is what leaving it out says; written out, it is more likely a grid lost
+            throw new InvalidSweepException("grid is empty: list the values of at least one field (grid: {rank: [4, 8]}),"
+                    + " or leave grid out for a single run of base");
+        }
         for (Iterator<Map.Entry<String, JsonNode>> it = gridNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             ExperimentField field = ExperimentField.named(entry.getKey(), "grid");

@@ -1,6 +1,7 @@
 package io.tunestream.worker.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunestream.schemas.IoErrors;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.tensor.Safetensors;
 import io.tunestream.worker.train.AdamW;
@@ -56,7 +57,7 @@ public final class TrainingCheckpoint {
             } catch (IOException ignored) {
                 // the failure below says what went wrong; a leftover staging directory is never read
             }
-            throw new UncheckedIOException("cannot write checkpoint " + directory + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write checkpoint " + directory + ": " + IoErrors.reason(directory, e), e);
         }
     }
 
@@ -82,7 +83,7 @@ public final class TrainingCheckpoint {
             }
             return state;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read checkpoint " + directory + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read checkpoint " + directory + ": " + IoErrors.reason(directory, e), e);
         }
     }
 

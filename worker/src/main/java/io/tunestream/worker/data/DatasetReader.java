@@ -3,6 +3,7 @@ package io.tunestream.worker.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunestream.schemas.IoErrors;
 import io.tunestream.schemas.Metric;
 import io.tunestream.worker.task.Task;
 import java.io.BufferedReader;
@@ -64,7 +65,7 @@ public final class DatasetReader {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("data file " + file + " does not exist");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + IoErrors.reason(file, e), e);
         }
         if (rows.isEmpty()) {
             throw new IllegalArgumentException(file + " has no examples");

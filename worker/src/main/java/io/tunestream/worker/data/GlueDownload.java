@@ -1,5 +1,6 @@
 package io.tunestream.worker.data;
 
+import io.tunestream.schemas.IoErrors;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,13 +91,15 @@ public final class GlueDownload {
     public static Path fetch(GlueTask task, List<Source> sources, Path target) {
         Path directory = target.resolve(task.datasetName());
         Path staging = target.resolve("." + task.datasetName() + ".partial");
+        boolean created = Files.notExists(target);
+        boolean fetched = false;
         try {
             Files.createDirectories(target);
             deleteTree(staging);
             Files.createDirectories(staging);
             List<Path> downloads = new ArrayList<>();
             for (int i = 0; i < sources.size(); i++) {
-                downloads.add(download(sources.get(i), staging.resolve("download-" + i)));
+                downloads.add(download(sources.get(i), staging.resolve("download-" + i), directory));
             }
             Path files = Files.createDirectories(staging.resolve(task.datasetName()));
             if (task == GlueTask.MRPC) {
@@ -113,25 +116,35 @@ public final class GlueDownload {
             }
             deleteTree(directory);
             Files.move(files, directory, StandardCopyOption.ATOMIC_MOVE);
+            fetched = true;
             return directory;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot fetch " + task.datasetName() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot fetch " + task.datasetName() + ": " + IoErrors.reason(target, e), e);
         } finally {
             try {
                 deleteTree(staging);
+                if (created && !fetched) {
+                    // a failed fetch leaves the data directory as it found it: absent
+                    Files.deleteIfExists(target);
+                }
             } catch (IOException e) {
-                // a leftover staging folder is replaced by the next fetch
+                // a leftover staging folder is replaced by the next fetch; a leftover data folder is empty
             }
         }
     }
 
-    private static Path download(Source source, Path file) throws IOException {
+    /** Downloads {@code source} to {@code file}, checking its size and digest; {@code directory} is named in a hint. */
+    private static Path download(Source source, Path file, Path directory) throws IOException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         HttpRequest request = HttpRequest.newBuilder(source.uri()).timeout(Duration.ofMinutes(30)).GET().build();
         HttpResponse<InputStream> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot download " + source.uri() + ": " + IoErrors.reason(null, e)
+                    + "; on a machine without network, copy the task's train and dev files into " + directory
+                    + " instead (docs/tasks.md)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while fetching " + source.uri(), e);

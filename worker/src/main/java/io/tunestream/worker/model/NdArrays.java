@@ -2,8 +2,8 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.nio.FloatBuffer;
 
 /** Small array helpers the engine does not offer in the form the model needs. */
 public final class NdArrays {
@@ -21,17 +21,22 @@ public final class NdArrays {
     /**
      * Overwrites the values of an array in place, keeping its identity (and so its gradient flag): how a checkpoint is
      * restored into a model's parameters. Runs with autograd off, as PyTorch refuses in-place writes to a leaf that
-     * requires grad otherwise.
+     * requires grad otherwise. The values are copied through an indexed put over the whole array: DJL's
+     * {@code set(Buffer)} swaps the tensor's storage under libtorch's deprecated {@code AutoNonVariableTypeMode}, which
+     * prints a deprecation warning on every command that loads a checkpoint.
      */
     public static void assign(NDArray target, float[] values) {
         if (values.length != target.size()) {
             throw new IllegalArgumentException(
                     "cannot assign " + values.length + " values to an array of shape " + target.getShape());
         }
-        try (GradMode off = GradMode.disabled()) {
-            target.set(FloatBuffer.wrap(values));
+        try (GradMode off = GradMode.disabled();
+                NDArray source = target.getManager().create(values, target.getShape())) {
+            target.set(WHOLE, source);
         }
     }
+
+    private static final NDIndex WHOLE = new NDIndex("...");
 
     /**
      * {@code x * factor}, safe under autograd. DJL's {@code NDArray.mul(Number)} wraps the scalar in a tensor over a

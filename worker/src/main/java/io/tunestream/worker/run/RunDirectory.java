@@ -1,8 +1,11 @@
 package io.tunestream.worker.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunestream.schemas.ExperimentField;
+import io.tunestream.schemas.IoErrors;
 import io.tunestream.worker.data.GlueTask;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -62,16 +66,34 @@ public final class RunDirectory implements TrainingListener {
                 // recorded by an earlier version: before layouts every run trained on GLUE SST-2
                 existing = existing.upgraded(config.layout());
                 if (!existing.equals(config)) {
-                    throw new IllegalArgumentException("run directory " + root + " holds another experiment ("
-                            + configFile + "); choose a new --out directory or repeat the same config to resume");
+                    throw new IllegalArgumentException("run directory " + root + " holds another experiment: "
+                            + differences(existing, config) + "; choose a new --out directory, or give the recorded"
+                            + " settings (" + configFile + ") to resume it");
                 }
             } else {
                 JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
             }
             return new RunDirectory(root, lease);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare run directory " + root + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create run directory " + root + ": " + IoErrors.reason(root, e), e);
         }
+    }
+
+    /**
+     * What {@code requested} changes of {@code recorded}, field by field, naming the field's {@code train} option where
+     * it has one: {@code its seed (--seed) is 42, not 9}.
+     */
+    static String differences(TrainingConfig recorded, TrainingConfig requested) {
+        JsonNode there = JSON.valueToTree(recorded);
+        JsonNode now = JSON.valueToTree(requested);
+        List<String> changes = new ArrayList<>();
+        there.fieldNames().forEachRemaining(name -> {
+            if (!there.get(name).equals(now.get(name))) {
+                String option = ExperimentField.find(name).flatMap(ExperimentField::option).map(o -> " (" + o + ")").orElse("");
+                changes.add("its " + name + option + " is " + there.get(name) + ", not " + now.get(name));
+            }
+        });
+        return String.join("; ", changes);
     }
 
     /** An existing run directory, for eval and export. */
@@ -94,7 +116,7 @@ public final class RunDirectory implements TrainingListener {
             Files.writeString(fresh, Integer.toString(attempt), StandardCharsets.UTF_8);
             Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot record attempt " + attempt + " in " + root + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot record attempt " + attempt + " in " + root + ": " + IoErrors.reason(root, e), e);
         }
     }
 
@@ -126,7 +148,7 @@ public final class RunDirectory implements TrainingListener {
         try {
             return JSON.readValue(root.resolve("config.json").toFile(), TrainingConfig.class).upgraded(GlueTask.SST2.layout());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + root.resolve("config.json") + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + root.resolve("config.json") + ": " + IoErrors.reason(root.resolve("config.json"), e), e);
         }
     }
 
@@ -166,7 +188,7 @@ public final class RunDirectory implements TrainingListener {
                     .toList();
             Files.write(file, kept, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot rewrite " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot rewrite " + file + ": " + IoErrors.reason(file, e), e);
         }
     }
 
@@ -196,7 +218,7 @@ public final class RunDirectory implements TrainingListener {
             TrainingSummary summary = JSON.readValue(summaryFile().toFile(), TrainingSummary.class);
             return "completed".equals(summary.outcome()) ? java.util.Optional.of(summary) : java.util.Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + summaryFile() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + summaryFile() + ": " + IoErrors.reason(summaryFile(), e), e);
         }
     }
 
@@ -205,7 +227,7 @@ public final class RunDirectory implements TrainingListener {
         try {
             JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(summaryFile().toFile(), summary);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + summaryFile() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + summaryFile() + ": " + IoErrors.reason(summaryFile(), e), e);
         }
     }
 
@@ -216,7 +238,7 @@ public final class RunDirectory implements TrainingListener {
             writer.write(JSON.writeValueAsString(line));
             writer.newLine();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + metricsFile() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot append to " + metricsFile() + ": " + IoErrors.reason(metricsFile(), e), e);
         }
     }
 }

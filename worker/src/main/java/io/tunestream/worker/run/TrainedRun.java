@@ -1,6 +1,7 @@
 package io.tunestream.worker.run;
 
 import ai.djl.ndarray.NDManager;
+import io.tunestream.schemas.IoErrors;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterRegistry;
@@ -57,7 +58,7 @@ public final class TrainedRun {
             return model;
         } catch (IOException e) {
             model.close();
-            throw new UncheckedIOException("cannot read " + adapter + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + adapter + ": " + IoErrors.reason(adapter, e), e);
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -1,5 +1,7 @@
 package io.tunestream.worker.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
@@ -10,8 +12,6 @@ import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.WorkerHeartbeat;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.metrics.KafkaClientMeters;
@@ -122,7 +122,8 @@ public final class Worker implements Runnable {
             Files.createDirectories(config.checkpointStore());
         } catch (java.io.IOException e) {
             finished.countDown();
-            throw new IllegalArgumentException("cannot create the checkpoint store " + config.checkpointStore() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot create the checkpoint store " + config.checkpointStore() + ": "
+                    + io.tunestream.schemas.IoErrors.reason(config.checkpointStore(), e), e);
         }
         String id = config.workerId();
         ExecutorService training = Executors.newSingleThreadExecutor(r -> daemon(r, id + "-training"));

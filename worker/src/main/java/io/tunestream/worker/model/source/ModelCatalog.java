@@ -2,6 +2,7 @@ package io.tunestream.worker.model.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunestream.schemas.IoErrors;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.TokenizerSource;
@@ -90,7 +91,7 @@ public final class ModelCatalog {
         try {
             return bertConfig(JSON.readTree(configFile.toFile()), configFile);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + configFile + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + configFile + ": " + IoErrors.reason(configFile, e), e);
         }
     }
 
