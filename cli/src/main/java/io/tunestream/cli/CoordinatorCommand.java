@@ -48,10 +48,6 @@ final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
-        }
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         if (agingSeconds < 1) {
             throw new IllegalArgumentException("--aging-seconds must be at least 1, got " + agingSeconds);
         }
@@ -59,6 +55,12 @@ final class CoordinatorCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--start-timeout and --worker-timeout must be at least 1 second, got "
                     + startTimeoutSeconds + " and " + workerTimeoutSeconds);
         }
+        System.err.printf("coordinator: connecting to Kafka at %s (waiting up to %d s)%n", kafka.bootstrapServers,
+                KafkaOptions.SERVICE_CONNECT_TIMEOUT.toSeconds());
+        try (Admin admin = Admin.create(kafka.clientProperties(KafkaOptions.SERVICE_CONNECT_TIMEOUT))) {
+            kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Coordinator.Settings settings = Coordinator.Settings.defaults().withAging(Duration.ofSeconds(agingSeconds))
                 .withTimeouts(Duration.ofSeconds(startTimeoutSeconds), Duration.ofSeconds(workerTimeoutSeconds));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -17,7 +17,9 @@ import io.tunestream.schemas.RunState;
 import io.tunestream.worker.metrics.MetricsServer;
 import io.tunestream.worker.service.Worker;
 import io.tunestream.worker.service.WorkerConfig;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,10 +97,23 @@ final class DemoCommand implements Callable<Integer> {
         Path root = out != null ? out : Path.of("runs", "demo-" + stamp);
         OutputPaths.directory(root, "--out");
         PrintWriter stdout = spec.commandLine().getOut();
+        Path log = root.resolve("demo.log");
+        stdout.printf("starting an embedded broker and %d workers (their logs: %s)...%n", workers, log);
+        stdout.flush();
+        // the broker's, workers' and coordinator's log lines would break up the live table: they go to the log file
+        // (the library logger writes to whatever System.err is when it logs)
+        PrintStream console = System.err;
+        try (PrintStream logFile = new PrintStream(Files.newOutputStream(log), true, StandardCharsets.UTF_8)) {
+            System.setErr(logFile);
+            return run(root, sweep, stdout);
+        } finally {
+            System.setErr(console);
+        }
+    }
+
+    private int run(Path root, Sweep sweep, PrintWriter stdout) throws Exception {
         List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.now());
         List<RunRecord> finished;
-        stdout.printf("starting an embedded broker and %d workers...%n", workers);
-        stdout.flush();
         List<Worker> started = new ArrayList<>();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(root.resolve("kafka")).build();
@@ -164,12 +179,12 @@ final class DemoCommand implements Callable<Integer> {
         return new Sweep("notebook", base, Map.of(ExperimentField.METHOD, methodValues), Schedule.none());
     }
 
-    /** Prints the runs every refresh until all have finished; returns their final records. */
+    /** Shows the runs every refresh until all have finished; returns their final records. */
     private List<RunRecord> watch(Coordinator coordinator, PrintWriter stdout) throws InterruptedException {
+        SweepProgress progress = SweepProgress.to(stdout, SweepProgress.terminal());
         while (true) {
             List<RunRecord> runs = coordinator.state().runs("notebook");
-            stdout.println(LiveTable.render(runs));
-            stdout.flush();
+            progress.update(runs);
             if (!runs.isEmpty() && runs.stream().allMatch(RunRecord::finished)) {
                 return runs;
             }

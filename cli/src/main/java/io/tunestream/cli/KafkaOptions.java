@@ -23,6 +23,9 @@ final class KafkaOptions {
      */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
+    /** How long a service (worker, coordinator) waits for a broker started beside it, saying that it waits. */
+    static final Duration SERVICE_CONNECT_TIMEOUT = Duration.ofSeconds(60);
+
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
             defaultValue = "${env:TUNESTREAM_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
             description = "Kafka's address (default: $TUNESTREAM_BOOTSTRAP_SERVERS, else ${DEFAULT-VALUE}).")
@@ -41,10 +44,15 @@ final class KafkaOptions {
      * {@link #CONNECT_TIMEOUT}, naming the address it tried and how to start one.
      */
     Properties clientProperties() {
+        return clientProperties(CONNECT_TIMEOUT);
+    }
+
+    /** As {@link #clientProperties()}, waiting up to {@code wait} for the broker: for services started beside it. */
+    Properties clientProperties(Duration wait) {
         Properties props = KafkaClientProperties.load(clientPropertiesFile);
         props.put("bootstrap.servers", bootstrapServers);
         if (!answered) {
-            requireAnswer(props);
+            requireAnswer(props, wait, clientPropertiesFile);
             answered = true;
         }
         return props;
@@ -54,14 +62,18 @@ final class KafkaOptions {
         return new Topics(topicPrefix);
     }
 
-    private void requireAnswer(Properties props) {
+    /**
+     * Returns once the broker named in {@code props} answers; after {@code wait}, refuses naming the address tried
+     * and how to start a broker.
+     */
+    static void requireAnswer(Properties props, Duration wait, Path clientPropertiesFile) {
         Admin admin = Admin.create(props);
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) CONNECT_TIMEOUT.toMillis()))
-                    .clusterId().get(CONNECT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) wait.toMillis()))
+                    .clusterId().get(wait.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            throw new IllegalArgumentException("no Kafka broker answered at " + bootstrapServers + " within "
-                    + CONNECT_TIMEOUT.toSeconds() + " s: start one with './tunestream broker', or give its address with"
+            throw new IllegalArgumentException("no Kafka broker answered at " + props.getProperty("bootstrap.servers")
+                    + " within " + wait.toSeconds() + " s: start one with './tunestream broker', or give its address with"
                     + " --bootstrap-servers or TUNESTREAM_BOOTSTRAP_SERVERS"
                     + (clientPropertiesFile == null ? "" : " (and check the security settings in " + clientPropertiesFile + ")"));
         } catch (InterruptedException e) {

@@ -4,8 +4,8 @@ import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.schemas.RunStatus;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import io.tunestream.schemas.Scores;
+import java.util.List;
 import java.util.Locale;
 
 /** A sweep's runs as a compact table: state, progress bar, loss, best primary metric, samples/s, ETA, worker. */
@@ -25,9 +25,10 @@ final class LiveTable {
             long step = status == null ? 0 : status.getStep();
             long total = status == null ? 0 : status.getTotalSteps();
             int filled = total == 0 ? 0 : (int) Math.min(BAR, BAR * step / total);
-            out.append(String.format(Locale.ROOT, "%-32s %-10s [%s%s] %11s %8s %9s %9s %8s  %s%n",
-                    run.runId(), run.state(), "#".repeat(filled), ".".repeat(BAR - filled),
-                    step + "/" + total,
+            String activity = activity(run);
+            out.append(String.format(Locale.ROOT, "%-32s %-10s %-" + (BAR + 2) + "s %11s %8s %9s %9s %8s  %s%n",
+                    run.runId(), run.state(), activity != null ? activity : "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "]",
+                    activity != null ? "-" : step + "/" + total,
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.4f", run.latestStep().getLoss()),
                     Scores.format(run.metric(), run.bestScore()),
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.1f", run.latestStep().getSamplesPerSecond()),
@@ -35,6 +36,19 @@ final class LiveTable {
                     status == null || status.getWorkerId() == null ? "-" : status.getWorkerId()));
         }
         return out.toString();
+    }
+
+    /**
+     * What a run that has no steps to show is doing: waiting for a worker, or (claimed, not yet training) loading its
+     * model and data, which takes a while for a real model; null once it trains or has ended.
+     */
+    static String activity(RunRecord run) {
+        boolean training = run.status() != null && run.status().getTotalSteps() > 0;
+        return switch (run.state()) {
+            case QUEUED -> training ? "queued again" : "waiting for a worker";
+            case STARTING -> training ? "loading model to resume" : "loading model and data";
+            default -> null;
+        };
     }
 
     /** Remaining steps at the latest step's pace (evaluations not counted); "-" when not training. */

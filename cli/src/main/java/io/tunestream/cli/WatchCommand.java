@@ -3,7 +3,6 @@ package io.tunestream.cli;
 import io.tunestream.coordinator.kafka.TopicSnapshot;
 import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,8 +16,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = "Show a sweep's runs live (state, progress, loss, best primary metric, samples/s, ETA, worker) until all have finished.")
 final class WatchCommand implements Callable<Integer> {
-
-    private static final String CLEAR = "\u001b[H\u001b[2J";
 
     @Spec
     CommandSpec spec;
@@ -34,16 +31,14 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        boolean redraw = System.console() != null;
+        SweepProgress progress = SweepProgress.to(spec.commandLine().getOut(), SweepProgress.terminal());
         while (true) {
             List<RunRecord> runs = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(), KafkaOptions.TIMEOUT))
                     .runs(sweep);
             if (runs.isEmpty()) {
                 throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);
             }
-            out.print((redraw ? CLEAR : "") + LiveTable.render(runs));
-            out.flush();
+            progress.update(runs);
             if (runs.stream().allMatch(RunRecord::finished)) {
                 return 0;
             }

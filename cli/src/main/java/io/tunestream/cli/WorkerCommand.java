@@ -89,14 +89,17 @@ final class WorkerCommand implements Callable<Integer> {
                 .withClientProperties(KafkaClientProperties.load(clientProperties))
                 .withModelRoots(modelRoots)
                 .withDataDirectory(Optional.ofNullable(dataDir));
+        if (runSeriesGraceSeconds < 0) {
+            throw new IllegalArgumentException("--run-series-grace must not be negative, got " + runSeriesGraceSeconds);
+        }
+        System.err.printf("worker %s: connecting to Kafka at %s (waiting up to %d s)%n", config.workerId(), bootstrapServers,
+                KafkaOptions.SERVICE_CONNECT_TIMEOUT.toSeconds());
+        KafkaOptions.requireAnswer(config.baseClientProperties(), KafkaOptions.SERVICE_CONNECT_TIMEOUT, clientProperties);
         try (Admin admin = Admin.create(config.baseClientProperties())) {
             config.topics().ensure(admin, partitions, Duration.ofSeconds(60));
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricsServer metrics = metricsPort == null ? null : MetricsServer.start(registry, metricsHost, metricsPort);
-        if (runSeriesGraceSeconds < 0) {
-            throw new IllegalArgumentException("--run-series-grace must not be negative, got " + runSeriesGraceSeconds);
-        }
         Worker worker = new Worker(config, new WorkerMetrics(registry, config.workerId(), Duration.ofSeconds(runSeriesGraceSeconds)));
         Thread hook = new Thread(() -> {
             worker.shutdown();

@@ -26,4 +26,15 @@ class LiveTableTest {
             assertTrue(row.contains(expected), "'" + expected + "' missing from: " + row);
         }
     }
+
+    @Test
+    void aRunWithNoStepsSaysWhatItWaitsFor() {
+        RunStatus claimed = RunStatus.newBuilder().setRunId("sweep-dora-1").setSweepId("sweep").setState(RunState.STARTING)
+                .setAttempt(1).setWorkerId("w2").setUpdatedAt(Instant.EPOCH).build();
+        String table = LiveTable.render(List.of(new RunRecord("sweep-dora-1", null, claimed, null, null),
+                new RunRecord("sweep-salt-1", null, null, null, null)));
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("sweep-dora-1") && l.contains("STARTING   loading model and data")
+                && !l.contains("0/0")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("sweep-salt-1") && l.contains("QUEUED     waiting for a worker")), table);
+    }
 }

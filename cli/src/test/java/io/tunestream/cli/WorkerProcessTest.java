@@ -193,6 +193,11 @@ class WorkerProcessTest {
                 }
                 startWorker(kafka, "finisher", QueueMode.SHARE);
                 RunStatus done = kafka.awaitState("moments", RunState.SUCCEEDED, Duration.ofSeconds(180));
+                List<String> logged = Files.readAllLines(kafka.root.resolve("finisher.log")).stream()
+                        .filter(l -> l.contains("io.tunestream.")).toList();
+                assertFalse(logged.isEmpty(), "the worker logged nothing of its own");
+                logged.forEach(l -> assertTrue(l.matches("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}(Z|[+-]\\d{2}:\\d{2}) .*"),
+                        "a worker log line without its time: " + l));
                 assertEquals(signals + 1, done.getAttempt());
                 assertEquals(0, done.getFailedAttempts(), "a hand-back is not a lost attempt");
                 long previousLast = 0;

@@ -2,7 +2,7 @@ package io.tunestream.coordinator.results;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.Scores;
 import java.io.UncheckedIOException;
@@ -29,10 +29,10 @@ public final class ResultsTable {
             new Column("run", RunRecord::runId),
             new Column("state", r -> r.state().name()),
             new Column("dataset", RunRecord::dataset),
-            new Column("method", r -> request(r, q -> q.getMethod().name())),
-            new Column("rank", r -> request(r, q -> q.getAdapter().getRank())),
-            new Column("lr", r -> request(r, q -> q.getTraining().getLearningRate())),
-            new Column("seed", r -> request(r, ExperimentRequest::getSeed)),
+            new Column("method", r -> r.setting(ExperimentField.METHOD)),
+            new Column("rank", r -> r.setting(ExperimentField.RANK)),
+            new Column("lr", r -> r.setting(ExperimentField.LEARNING_RATE)),
+            new Column("seed", r -> r.setting(ExperimentField.SEED)),
             new Column("metric", RunRecord::metric),
             new Column("best", r -> Double.isNaN(r.bestScore()) ? null : r.bestScore()),
             new Column("best_step", r -> summary(r, RunSummary::getBestStep)),
@@ -147,9 +147,6 @@ public final class ResultsTable {
                 ? "\"" + cell.replace("\"", "\"\"") + "\"" : cell;
     }
 
-    private static Object request(RunRecord run, Function<ExperimentRequest, Object> field) {
-        return run.request() == null ? null : field.apply(run.request());
-    }
 
     private static Object summary(RunRecord run, Function<RunSummary, Object> field) {
         return run.status() == null || run.status().getSummary() == null ? null : field.apply(run.status().getSummary());

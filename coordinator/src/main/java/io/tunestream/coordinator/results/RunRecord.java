@@ -1,6 +1,7 @@
 package io.tunestream.coordinator.results;
 
 import io.tunestream.schemas.EvalMetric;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RunState;
@@ -66,6 +67,18 @@ public record RunRecord(String runId, ExperimentRequest request, RunStatus statu
             return Double.NaN;
         }
         return Scores.last(status.getSummary());
+    }
+
+    /**
+     * The value of {@code field} the run trains with: the request's, else the one its worker resolved (the method's
+     * default learning rate, the default seed) as its status reports it; null before a worker has resolved it.
+     */
+    public Object setting(ExperimentField field) {
+        Object value = request == null ? null : field.read(request);
+        if (value == null && status != null && status.getExperiment().containsKey(field.fieldName())) {
+            value = field.normalise(status.getExperiment().get(field.fieldName()), "");
+        }
+        return value instanceof Enum<?> id ? id.name() : value;
     }
 
     /** The dataset the run trains on. */

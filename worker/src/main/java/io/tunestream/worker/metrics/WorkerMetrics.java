@@ -15,8 +15,11 @@ import io.tunestream.worker.bench.ProcessMemory;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -85,6 +88,22 @@ public final class WorkerMetrics {
                 .description("wall time of a training step").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
+        bindProcessMeters(registry);
+    }
+
+    /** Registries that already have the process's meters. */
+    private static final Set<MeterRegistry> WITH_PROCESS_METERS = Collections.newSetFromMap(new WeakHashMap<>());
+
+    /**
+     * The JVM's and the process's meters, once per registry: workers that share a process and a registry (the demo,
+     * the tests) share them, rather than registering each again (which Micrometer ignores, with a warning).
+     */
+    private static void bindProcessMeters(MeterRegistry registry) {
+        synchronized (WITH_PROCESS_METERS) {
+            if (!WITH_PROCESS_METERS.add(registry)) {
+                return;
+            }
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

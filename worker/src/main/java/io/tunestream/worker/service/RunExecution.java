@@ -90,6 +90,7 @@ final class RunExecution implements Callable<RunOutcome> {
         };
         try {
             Experiment experiment = Experiment.prepare(config, registry, models, datasets, stopRequested);
+            listener.onPrepared(experiment.config());
             RunDirectory runDirectory = RunDirectory.open(checkpointStore.resolve(runId), experiment.config(), lease);
             TrainingSummary summary;
             try (NDManager manager = NDManager.newBaseManager();

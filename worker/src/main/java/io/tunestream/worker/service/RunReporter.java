@@ -12,11 +12,13 @@ import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.StepMetric;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
+import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingListener;
 import io.tunestream.worker.train.TrainingSummary;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -42,6 +44,7 @@ final class RunReporter implements TrainingListener {
     private String metric = "accuracy";
     private Double bestScore;
     private Long bestStep;
+    private Map<String, String> experiment = Map.of();
     private Instant lastStatus = Instant.EPOCH;
     private long publishNanos;
     private double stepMillis;
@@ -69,6 +72,12 @@ final class RunReporter implements TrainingListener {
 
     synchronized long step() {
         return step;
+    }
+
+    /** From now on every status says how the experiment runs, defaults filled in (RunStatus.experiment). */
+    @Override
+    public synchronized void onPrepared(TrainingConfig config) {
+        experiment = config.experimentValues();
     }
 
     @Override
@@ -185,7 +194,7 @@ final class RunReporter implements TrainingListener {
                 .setLatestLoss(latestLoss).setBestStep(bestStep).setMetric(metric).setBestScore(bestScore)
                 .setBestAccuracy(bestScore == null || !metric.equals("accuracy") ? null : bestScore)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)
-                .setFinishedAt(terminal ? now : null).build();
+                .setFinishedAt(terminal ? now : null).setExperiment(experiment).build();
         return publisher.status(request.getRunId(), status);
     }
 }

@@ -11,7 +11,9 @@ import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.model.TargetModule;
 import io.tunestream.worker.model.source.ModelReference;
 import java.lang.reflect.RecordComponent;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -118,18 +120,25 @@ public record TrainingConfig(
         return resolved;
     }
 
-    /** Every value against its field's definition; the components that are experiment fields share their names. */
+    /** Every value against its field's definition. */
     private void check() {
+        fieldValues().forEach(ExperimentField::check);
+    }
+
+    /** The components that are experiment fields, which share their names, with their values (null: not set). */
+    private Map<ExperimentField, Object> fieldValues() {
+        Map<ExperimentField, Object> values = new LinkedHashMap<>();
         for (RecordComponent component : TrainingConfig.class.getRecordComponents()) {
             Optional<ExperimentField> field = ExperimentField.find(component.getName());
             if (field.isPresent()) {
                 try {
-                    field.get().check(component.getAccessor().invoke(this));
+                    values.put(field.get(), component.getAccessor().invoke(this));
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException("cannot read " + component.getName(), e);
                 }
             }
         }
+        return values;
     }
 
     /**
@@ -151,6 +160,21 @@ public record TrainingConfig(
         return new TrainingConfig(model, method, rank, alpha, dropout, targets, tailMode, learningRate, batchSize, epochs,
                 maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength, trainSamples,
                 evalBatchSize, seed, dataset, trainFile, devFile, resolved);
+    }
+
+    /**
+     * The experiment's fields this config sets, by field name, as text (lists comma-separated): after
+     * {@link #resolve}, the experiment as it runs, which a worker reports in its status.
+     */
+    public Map<String, String> experimentValues() {
+        Map<String, String> values = new LinkedHashMap<>();
+        fieldValues().forEach((field, value) -> {
+            if (value != null) {
+                values.put(field.fieldName(), value instanceof List<?> list
+                        ? String.join(",", list.stream().map(String::valueOf).toList()) : value.toString());
+            }
+        });
+        return values;
     }
 
     /** The adapter options this config describes (valid only after {@link #resolve}). */

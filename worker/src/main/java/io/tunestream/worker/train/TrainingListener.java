@@ -3,6 +3,9 @@ package io.tunestream.worker.train;
 /** Receives a run's progress: the CLI draws a progress bar from it, the run directory logs it, the worker streams it. */
 public interface TrainingListener {
 
+    /** The experiment is resolved (every default filled in) and its model and data are ready; training comes next. */
+    default void onPrepared(TrainingConfig config) {}
+
     default void onStart(long startStep, long totalSteps, int trainExamples) {}
 
     default void onStep(StepMetrics metrics) {}
@@ -14,6 +17,13 @@ public interface TrainingListener {
     /** Combines listeners; each sees every event in order. */
     static TrainingListener all(TrainingListener... listeners) {
         return new TrainingListener() {
+            @Override
+            public void onPrepared(TrainingConfig config) {
+                for (TrainingListener l : listeners) {
+                    l.onPrepared(config);
+                }
+            }
+
             @Override
             public void onStart(long startStep, long totalSteps, int trainExamples) {
                 for (TrainingListener l : listeners) {
