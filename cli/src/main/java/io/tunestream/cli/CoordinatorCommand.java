@@ -57,7 +57,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         System.err.printf("coordinator: connecting to Kafka at %s (waiting up to %d s)%n", kafka.bootstrapServers,
                 KafkaOptions.SERVICE_CONNECT_TIMEOUT.toSeconds());
-        try (Admin admin = Admin.create(kafka.clientProperties(KafkaOptions.SERVICE_CONNECT_TIMEOUT))) {
+        try (Admin admin = Admin.create(kafka.serviceClientProperties())) {
             kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
  * endpoint, the research notebook's comparison submitted as a sweep, a live table while it trains, and the results.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the notebook's comparison end to end on this machine (about 7 minutes on 2 cores).",
+        description = {"Run the notebook's comparison end to end on this machine (about 4 minutes on 2 cores).",
             "Starts an embedded Kafka broker and in-process workers, submits lora, dora, salt and salt_edora at "
                     + "rank 8 on query/key/value on an SST-2 subset, shows the runs live and prints the results table."})
 final class DemoCommand implements Callable<Integer> {

@@ -1,6 +1,7 @@
 package io.tunestream.cli;
 
 import io.tunestream.schemas.IoErrors;
+import io.tunestream.schemas.KafkaUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
@@ -34,6 +35,9 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         } else if (cause instanceof IOException io) {
             Path file = io instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : null;
             err.println("error: " + (file == null ? "" : file + ": ") + IoErrors.reason(file, io));
+            code = FAILURE;
+        } else if (cause instanceof KafkaUnavailableException) {
+            err.println("error: " + cause.getMessage());
             code = FAILURE;
         } else if (cause instanceof KafkaException) {
             err.println("error: Kafka: " + cause.getMessage());

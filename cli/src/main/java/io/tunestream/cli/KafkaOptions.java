@@ -1,15 +1,14 @@
 package io.tunestream.cli;
 
+import io.tunestream.schemas.IoErrors;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.Topics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import picocli.CommandLine.Option;
 
 /** The options every command that talks to Kafka shares. */
@@ -44,15 +43,19 @@ final class KafkaOptions {
      * {@link #CONNECT_TIMEOUT}, naming the address it tried and how to start one.
      */
     Properties clientProperties() {
-        return clientProperties(CONNECT_TIMEOUT);
+        return connected(CONNECT_TIMEOUT, false);
     }
 
-    /** As {@link #clientProperties()}, waiting up to {@code wait} for the broker: for services started beside it. */
-    Properties clientProperties(Duration wait) {
+    /** As {@link #clientProperties()} for a service started beside its broker: waits for it to start, saying so. */
+    Properties serviceClientProperties() {
+        return connected(SERVICE_CONNECT_TIMEOUT, true);
+    }
+
+    private Properties connected(Duration wait, boolean awaitStart) {
         Properties props = KafkaClientProperties.load(clientPropertiesFile);
         props.put("bootstrap.servers", bootstrapServers);
         if (!answered) {
-            requireAnswer(props, wait, clientPropertiesFile);
+            requireAnswer(props, wait, awaitStart, clientPropertiesFile);
             answered = true;
         }
         return props;
@@ -63,24 +66,55 @@ final class KafkaOptions {
     }
 
     /**
-     * Returns once the broker named in {@code props} answers; after {@code wait}, refuses naming the address tried
-     * and how to start a broker.
+     * Returns once a bootstrap server named in {@code props} accepts a connection. A service started beside its broker
+     * ({@code awaitStart}) tries again until {@code wait} has passed; a command takes a refusal as the answer. Else
+     * it says so, naming the addresses tried and how to start a broker. A plain TCP connection: a Kafka
+     * client of its own would cost a command half a second on every start (docs/operations.md, Start-up), and the
+     * command's own client reports a broker that accepts but then fails to answer.
      */
-    static void requireAnswer(Properties props, Duration wait, Path clientPropertiesFile) {
-        Admin admin = Admin.create(props);
+    static void requireAnswer(Properties props, Duration wait, boolean awaitStart, Path clientPropertiesFile) {
+        String servers = props.getProperty("bootstrap.servers");
+        long deadline = System.nanoTime() + wait.toNanos();
+        String why = "no address given";
+        while (true) {
+            for (String server : servers.split(",")) {
+                try {
+                    connect(server.trim(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                    return;
+                } catch (IOException | IllegalArgumentException e) {
+                    why = e instanceof java.net.SocketTimeoutException ? "no answer within " + wait.toSeconds() + " s"
+                            : e instanceof IllegalArgumentException ? e.getMessage() : IoErrors.reason(null, e);
+                }
+            }
+            if (!awaitStart || System.nanoTime() >= deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(Math.min(1_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while connecting to Kafka", e);
+            }
+        }
+        throw new IllegalArgumentException("no Kafka broker answered at " + servers + " (" + why + "): start one with"
+                + " './tunestream broker', or give its address with --bootstrap-servers or TUNESTREAM_BOOTSTRAP_SERVERS"
+                + (clientPropertiesFile == null ? "" : " (and check the security settings in " + clientPropertiesFile + ")"));
+    }
+
+    private static void connect(String server, long timeoutMillis) throws IOException {
+        int colon = server.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("'" + server + "' is not HOST:PORT");
+        }
+        int port;
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) wait.toMillis()))
-                    .clusterId().get(wait.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            throw new IllegalArgumentException("no Kafka broker answered at " + props.getProperty("bootstrap.servers")
-                    + " within " + wait.toSeconds() + " s: start one with './tunestream broker', or give its address with"
-                    + " --bootstrap-servers or TUNESTREAM_BOOTSTRAP_SERVERS"
-                    + (clientPropertiesFile == null ? "" : " (and check the security settings in " + clientPropertiesFile + ")"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while connecting to Kafka", e);
-        } finally {
-            admin.close(Duration.ZERO);
+            port = Integer.parseInt(server.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + server + "' is not HOST:PORT");
+        }
+        String host = server.substring(0, colon).replace("[", "").replace("]", "");
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE, timeoutMillis));
         }
     }
 }

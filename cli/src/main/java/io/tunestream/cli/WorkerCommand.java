@@ -94,7 +94,7 @@ final class WorkerCommand implements Callable<Integer> {
         }
         System.err.printf("worker %s: connecting to Kafka at %s (waiting up to %d s)%n", config.workerId(), bootstrapServers,
                 KafkaOptions.SERVICE_CONNECT_TIMEOUT.toSeconds());
-        KafkaOptions.requireAnswer(config.baseClientProperties(), KafkaOptions.SERVICE_CONNECT_TIMEOUT, clientProperties);
+        KafkaOptions.requireAnswer(config.baseClientProperties(), KafkaOptions.SERVICE_CONNECT_TIMEOUT, true, clientProperties);
         try (Admin admin = Admin.create(config.baseClientProperties())) {
             config.topics().ensure(admin, partitions, Duration.ofSeconds(60));
         }

@@ -12,7 +12,7 @@ import picocli.CommandLine;
 record CliRun(int exitCode, String out, String err) {
 
     static CliRun of(String... args) {
-        CommandLine command = Tunestream.commandLine();
+        CommandLine command = Tunestream.commandLine(args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         command.setOut(new PrintWriter(out));

@@ -37,7 +37,9 @@ class LauncherTest {
         Files.writeString(root.resolve("cli/target/classpath.txt"), "deps.jar");
         Path bin = Files.createDirectories(root.resolve("bin"));
         Path java = bin.resolve("java");
-        Files.writeString(java, "#!/usr/bin/env bash\necho \"ARGS $*\"\necho \"LD_PRELOAD=${LD_PRELOAD:-}\"\n");
+        // like the JVM, it writes the class data sharing archive it is asked for as it exits
+        Files.writeString(java, "#!/usr/bin/env bash\necho \"ARGS $*\"\necho \"LD_PRELOAD=${LD_PRELOAD:-}\"\n"
+                + "for a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";; esac; done\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -55,6 +57,38 @@ class LauncherTest {
             assertEquals(0, result.exitCode(), result.output());
             assertTrue(result.args().endsWith("io.tunestream.cli.Tunestream " + command), result.output());
             assertFalse(result.args().contains("-Xms1g"), command + ": " + result.output());
+        }
+    }
+
+    /**
+     * A short command's first run after a build writes its class data sharing archive (under a name of its own, then
+     * moved into place); later runs use it; a build makes it stale and the next run writes it again. Training
+     * processes and TUNESTREAM_CDS=off get none.
+     */
+    @Test
+    void shortCommandsWriteAndThenUseAClassDataSharingArchiveOfTheirOwn() throws Exception {
+        Path archive = root.resolve("cli/target/cds/status.jsa");
+        Result first = launch(Map.of(), "status");
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(first.args().matches(".*-XX:ArchiveClassesAtExit=" + archive + "\\.\\d+ .*"), first.output());
+        assertTrue(first.args().contains("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"), first.output());
+        assertTrue(Files.isRegularFile(archive), "no archive after the first run");
+        assertEquals(List.of("status.jsa"), Files.list(archive.getParent()).map(p -> p.getFileName().toString()).toList());
+
+        Result second = launch(Map.of(), "status", "--help");
+        assertTrue(second.args().contains("-XX:SharedArchiveFile=" + archive + " "), second.output());
+        assertFalse(second.args().contains("ArchiveClassesAtExit"), second.output());
+
+        Files.setLastModifiedTime(root.resolve("cli/target/tunestream-cli.jar"),
+                java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(archive).toMillis() + 5_000));
+        Result rebuilt = launch(Map.of(), "status");
+        assertTrue(rebuilt.args().contains("-XX:ArchiveClassesAtExit=" + archive + "."), "a stale archive was used: " + rebuilt.output());
+
+        Result off = launch(Map.of("TUNESTREAM_CDS", "off"), "status");
+        assertFalse(off.args().contains("Archive"), off.output());
+        for (String command : List.of("train", "worker", "eval")) {
+            Result heavy = launch(Map.of(), command);
+            assertFalse(heavy.args().contains("Archive") || heavy.args().contains("TieredStopAtLevel"), heavy.output());
         }
     }
 

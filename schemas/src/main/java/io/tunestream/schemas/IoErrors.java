@@ -58,7 +58,7 @@ public final class IoErrors {
         } else if (e instanceof UnknownHostException) {
             return "cannot resolve the host " + message + " (no network, or no DNS)";
         } else if (e instanceof ConnectException) {
-            return "cannot connect" + (message == null ? "" : ": " + message);
+            return message == null ? "cannot connect" : message.toLowerCase(Locale.ROOT);
         } else if (e instanceof HttpTimeoutException) {
             return "timed out";
         } else if (e instanceof FileNotFoundException && message != null && message.endsWith(")")) {

@@ -139,7 +139,7 @@ public record Topics(String prefix) {
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within " + timeout.toSeconds() + " s while creating topics", e);
+            throw new KafkaUnavailableException("Kafka did not answer within " + timeout.toSeconds() + " s while creating topics", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

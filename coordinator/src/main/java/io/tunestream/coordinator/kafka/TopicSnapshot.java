@@ -1,5 +1,6 @@
 package io.tunestream.coordinator.kafka;
 
+import io.tunestream.schemas.KafkaUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,8 @@ public final class TopicSnapshot {
     private TopicSnapshot() {}
 
     /**
-     * @throws IllegalStateException when a topic does not exist or the broker does not answer within {@code timeout}
+     * @throws IllegalStateException when a topic does not exist
+     * @throws KafkaUnavailableException when the broker does not answer within {@code timeout}
      */
     public static List<SpecificRecordBase> read(Properties clientProperties, List<String> topics, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -28,17 +30,28 @@ public final class TopicSnapshot {
         try (KafkaConsumer<String, byte[]> consumer = TopicReading.fromBeginning(clientProperties, topics, timeout)) {
             Set<TopicPartition> partitions = consumer.assignment();
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+            // a partition read to its end is paused: a fetch that names it would wait on the broker for new records
+            // (fetch.max.wait.ms, 500 ms by default) that this snapshot does not want
+            pauseFinished(consumer, partitions, ends);
+            while (!consumer.paused().containsAll(partitions)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Kafka did not deliver " + topics + " within " + timeout.toSeconds() + " s");
+                    throw new KafkaUnavailableException("Kafka at " + clientProperties.getProperty("bootstrap.servers")
+                            + " did not deliver " + topics + " within " + timeout.toSeconds() + " s", null);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     TopicReading.decode(record).ifPresent(messages::add);
                 }
+                pauseFinished(consumer, partitions, ends);
             }
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within " + timeout.toSeconds() + " s: " + e.getMessage(), e);
+            throw new KafkaUnavailableException("Kafka at " + clientProperties.getProperty("bootstrap.servers")
+                    + " did not answer within " + timeout.toSeconds() + " s (" + e.getMessage() + ")", e);
         }
         return messages;
+    }
+
+    private static void pauseFinished(KafkaConsumer<String, byte[]> consumer, Set<TopicPartition> partitions,
+            Map<TopicPartition, Long> ends) {
+        consumer.pause(partitions.stream().filter(p -> consumer.position(p) >= ends.get(p)).toList());
     }
 }
