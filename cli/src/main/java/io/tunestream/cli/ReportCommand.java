@@ -2,19 +2,24 @@ package io.tunestream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.coordinator.results.Repeats;
+import io.tunestream.coordinator.results.ResultsTable;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.Scores;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingSummary;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -98,9 +103,22 @@ final class ReportCommand implements Callable<Integer> {
                         Scores.format(s.metric(), s.finalEvaluation().score()), ProgressBar.duration(s.wallSeconds()),
                         s.samplesPerSecond(), e.medianStepSamplesPerSecond());
             }
+            List<Repeats.Outcome> outcomes = entries.stream().map(ReportCommand::outcome).toList();
+            if (Repeats.repeated(outcomes)) {
+                out.printf("%nConfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n%n");
+                out.print(ResultsTable.configurations(Repeats.summarise(outcomes), true));
+            }
         }
         out.flush();
         return 0;
+    }
+
+    /** A run as an outcome of its configuration: its settings but the seed. */
+    private static Repeats.Outcome outcome(Entry entry) {
+        Map<String, String> settings = new LinkedHashMap<>(entry.config().experimentValues());
+        settings.remove(ExperimentField.SEED.fieldName());
+        settings.put(ExperimentField.DATASET.fieldName(), dataset(entry.config()));
+        return new Repeats.Outcome(dataset(entry.config()), settings, entry.summary().metric(), entry.summary().bestScore());
     }
 
     /** What a run trained on: its named dataset, or the file it trained on with its folder ({@code stsb-resplit/train.csv}). */

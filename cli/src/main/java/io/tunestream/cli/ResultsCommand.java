@@ -1,6 +1,7 @@
 package io.tunestream.cli;
 
 import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.coordinator.results.Repeats;
 import io.tunestream.coordinator.results.ResultsTable;
 import io.tunestream.coordinator.results.LearningCurvePlot;
 import io.tunestream.coordinator.results.RunRecord;
@@ -50,6 +51,11 @@ final class ResultsCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(ResultsTable.render(runs, chosen));
+        List<Repeats.Outcome> outcomes = ResultsTable.outcomes(runs);
+        if (Repeats.repeated(outcomes) && (chosen == ResultsTable.Format.TABLE || chosen == ResultsTable.Format.MARKDOWN)) {
+            out.printf("%nconfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n");
+            out.print(ResultsTable.configurations(Repeats.summarise(outcomes), chosen == ResultsTable.Format.MARKDOWN));
+        }
         out.flush();
         if (plot != null) {
             LearningCurvePlot.write(runs, state, plot);

@@ -99,7 +99,17 @@ class SweepCommandsTest {
             }
             CliRun markdown = CliRun.of("results", "six", "--format", "markdown", "--bootstrap-servers", bootstrap);
             assertTrue(markdown.out().startsWith("| run | state | dataset | method | rank | lr | seed | metric | best |"), markdown.out());
-            assertEquals(2 + 6, markdown.out().lines().count());
+            List<String> lines = markdown.out().lines().toList();
+            assertEquals(2 + 6 + 1, lines.indexOf("") + 1, "the runs' table, then a blank line:\n" + markdown.out());
+            // two seeds per method: each method is a configuration of two runs (docs/sweeps.md, Repeats)
+            List<String> configurations = lines.subList(lines.indexOf("") + 2, lines.size());
+            assertEquals("| dataset | configuration | runs | metric | mean | sd | p_vs_best | verdict |", configurations.get(0));
+            assertEquals(2 + 3, configurations.size(), markdown.out());
+            for (String method : List.of("lora", "dora", "salt")) {
+                assertTrue(configurations.stream().anyMatch(l -> l.startsWith("| glue-sst2 | method=" + method + " | 2 | accuracy |")),
+                        method + ":\n" + markdown.out());
+            }
+            assertTrue(configurations.get(2).endsWith(" | best |"), configurations.get(2));
 
             Path png = kafka.root.resolve("curves.png");
             CliRun plotted = CliRun.of("results", "six", "--plot", png.toString(), "--bootstrap-servers", bootstrap);

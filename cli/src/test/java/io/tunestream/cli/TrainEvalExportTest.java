@@ -110,6 +110,21 @@ class TrainEvalExportTest {
         assertTrue(none.err().contains("no finished runs to report among 1 path(s)"), none.err());
     }
 
+    /** Two seeds of one configuration: the report adds its mean, spread and count (docs/sweeps.md, Repeats). */
+    @Test
+    void reportTakesTheSeedsOfAConfigurationTogether() {
+        Path secondSeed = temp.resolve("lora-seed-43");
+        assertEquals(0, run(train("lora", secondSeed, "--seed", "43")).exitCode());
+        CliRun report = run("report", loraRun.toString(), secondSeed.toString());
+        assertEquals(0, report.exitCode(), report.err());
+        String out = report.out();
+        assertTrue(out.contains("Configurations over their seeds"), out);
+        String row = out.lines().filter(l -> l.startsWith("| glue-sst2 | method=lora | 2 | accuracy |")).findFirst().orElse("");
+        assertTrue(row.endsWith(" | best |"), "one configuration of two runs, the best:\n" + out);
+        CliRun single = run("report", loraRun.toString());
+        assertTrue(!single.out().contains("Configurations"), "one run is no repeat:\n" + single.out());
+    }
+
     @Test
     void anotherExperimentInTheSameDirectoryIsRefused() {
         CliRun other = run(train("lora", loraRun, "--seed", "9"));

@@ -127,6 +127,10 @@ class SweepPlannerTest {
         assertRefused("sweep: [", "is not valid YAML");
         assertRefused(NOTEBOOK + "schedule:\n  maxConcurent: 2\n", "schedule: unknown field 'maxConcurent'; valid fields: maxConcurrent,");
         assertRefused(NOTEBOOK + "schedule:\n  maxConcurrent: 0\n", "schedule.maxConcurrent must be at least 1, got 0");
+        assertRefused(NOTEBOOK + "schedule:\n  notify: ftp://hooks/x\n", "schedule.notify must be an http or https URL (https://host/path), got 'ftp://hooks/x'");
+        Sweep hooked = Sweep.read(write("hooked.yaml", NOTEBOOK + "schedule:\n  notify: https://hooks.example.com/T0/secret\n"));
+        assertEquals("https://hooks.example.com/T0/secret", hooked.schedule().toMessage("notebook", Instant.EPOCH).getNotifyUrl());
+        assertTrue(hooked.schedule().describe().endsWith("notify=https://hooks.example.com/..."), "the path, often a secret, is not shown");
         assertRefused(NOTEBOOK + "schedule:\n  maxTotalSteps: -5\n", "schedule.maxTotalSteps must be a whole number of at least 1, got -5");
         assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: hyperband, minSteps: 10}\n",
                 "schedule.earlyStopping.rule: unknown rule 'hyperband'; valid rules: asha, median");

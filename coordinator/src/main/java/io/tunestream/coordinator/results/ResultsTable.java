@@ -62,6 +62,51 @@ public final class ResultsTable {
         };
     }
 
+    /** The finished runs as outcomes of their configurations: the settings their requests give, but the seed. */
+    public static List<Repeats.Outcome> outcomes(List<RunRecord> runs) {
+        List<Repeats.Outcome> outcomes = new ArrayList<>();
+        for (RunRecord run : runs) {
+            if (run.request() == null || !run.finished() || Double.isNaN(run.bestScore())) {
+                continue;
+            }
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (ExperimentField field : ExperimentField.values()) {
+                Object value = field.identifying() && field != ExperimentField.SEED ? run.setting(field) : null;
+                if (value != null && field.read(run.request()) != null) {
+                    settings.put(field.fieldName(), value.toString());
+                }
+            }
+            outcomes.add(new Repeats.Outcome(run.dataset(), settings, run.metric(), run.bestScore()));
+        }
+        return outcomes;
+    }
+
+    /**
+     * Each configuration's mean, standard deviation and count of its best primary metric, and how it compares with
+     * the best ({@link Repeats}), as a plain or Markdown table.
+     */
+    public static String configurations(List<Repeats.Summary> summaries, boolean markdown) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("dataset", "configuration", "runs", "metric", "mean", "sd", "p_vs_best", "verdict"));
+        for (Repeats.Summary s : summaries) {
+            rows.add(List.of(s.dataset(), s.label(), Integer.toString(s.count()), s.metric(), Scores.format(s.metric(), s.mean()),
+                    Double.isNaN(s.sd()) ? "-" : Scores.format(s.metric(), s.sd()),
+                    Double.isNaN(s.pValue()) ? "-" : String.format(Locale.ROOT, "%.3f", s.pValue()),
+                    s.verdict().name().toLowerCase(Locale.ROOT)));
+        }
+        if (markdown) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < rows.size(); i++) {
+                out.append("| ").append(String.join(" | ", rows.get(i).stream().map(c -> c.replace("|", "\\|")).toList())).append(" |\n");
+                if (i == 0) {
+                    out.append("|").append(" --- |".repeat(rows.get(0).size())).append('\n');
+                }
+            }
+            return out.toString();
+        }
+        return padded(rows);
+    }
+
     private static String json(List<RunRecord> runs) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (RunRecord run : runs) {
@@ -95,7 +140,12 @@ public final class ResultsTable {
         List<List<String>> rows = new ArrayList<>();
         rows.add(COLUMNS.stream().map(Column::name).toList());
         runs.forEach(run -> rows.add(COLUMNS.stream().map(c -> cell(c, run, false)).toList()));
-        int[] widths = new int[COLUMNS.size()];
+        return padded(rows);
+    }
+
+    /** Rows as columns padded to their widest cell, the first row a header. */
+    private static String padded(List<List<String>> rows) {
+        int[] widths = new int[rows.get(0).size()];
         rows.forEach(row -> {
             for (int i = 0; i < row.size(); i++) {
                 widths[i] = Math.max(widths[i], row.get(i).length());

@@ -1,5 +1,7 @@
 package io.tunestream.coordinator.service;
 
+import io.tunestream.coordinator.results.RunLedger;
+import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.DeadLetters;
@@ -7,13 +9,23 @@ import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.RequestLimits;
+import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.RunStates;
+import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.SweepSchedule;
 import io.tunestream.schemas.Topics;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -42,22 +54,30 @@ public final class Coordinator implements AutoCloseable {
      * @param tick how often the scheduler decides
      * @param startTimeout how long a dispatch may wait for a worker to claim it before it counts as lost
      * @param workerTimeout how long a claimed attempt may go unheard of before it counts as lost
+     * @param notifyPause the pause before a webhook's second try ({@link Notifier})
      */
-    public record Settings(Duration aging, Duration tick, Duration startTimeout, Duration workerTimeout) {
+    public record Settings(Duration aging, Duration tick, Duration startTimeout, Duration workerTimeout,
+            Duration notifyPause) {
 
         public static final Duration DEFAULT_AGING = Duration.ofMinutes(5);
+        /** The pause before a webhook's second try; it doubles before the third. */
+        public static final Duration DEFAULT_NOTIFY_PAUSE = Duration.ofSeconds(2);
 
         public static Settings defaults() {
             return new Settings(DEFAULT_AGING, Duration.ofMillis(250), Scheduler.DEFAULT_START_TIMEOUT,
-                    Scheduler.DEFAULT_WORKER_TIMEOUT);
+                    Scheduler.DEFAULT_WORKER_TIMEOUT, DEFAULT_NOTIFY_PAUSE);
         }
 
         public Settings withAging(Duration newAging) {
-            return new Settings(newAging, tick, startTimeout, workerTimeout);
+            return new Settings(newAging, tick, startTimeout, workerTimeout, notifyPause);
         }
 
         public Settings withTimeouts(Duration newStartTimeout, Duration newWorkerTimeout) {
-            return new Settings(aging, tick, newStartTimeout, newWorkerTimeout);
+            return new Settings(aging, tick, newStartTimeout, newWorkerTimeout, notifyPause);
+        }
+
+        public Settings withNotifyPause(Duration pause) {
+            return new Settings(aging, tick, startTimeout, workerTimeout, pause);
         }
     }
 
@@ -68,6 +88,11 @@ public final class Coordinator implements AutoCloseable {
     private final StateReader reader;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread loop;
+    private final Notifier notifier;
+    /** Each sweep's webhook, from its latest schedule. */
+    private final Map<String, URI> webhooks = new ConcurrentHashMap<>();
+    /** Events already sent: a run's failed attempt, a sweep finished; a sweep leaves it when a run of it is queued again. */
+    private final Set<String> notified = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Coordinator(Properties clientProperties, Topics topics, Settings settings) {
@@ -75,6 +100,7 @@ public final class Coordinator implements AutoCloseable {
         this.settings = settings;
         this.scheduler = new Scheduler(settings.aging(), settings.startTimeout(), settings.workerTimeout());
         this.producer = new KafkaProducer<>(producerProperties(clientProperties));
+        this.notifier = new Notifier(settings.notifyPause());
         this.reader = new StateReader(clientProperties, topics, this::observe);
         this.loop = new Thread(this::schedule, "coordinator-scheduler");
         loop.setDaemon(true);
@@ -119,6 +145,15 @@ public final class Coordinator implements AutoCloseable {
             return;
         }
         state.apply(m);
+        if (m instanceof SweepSchedule schedule) {
+            if (schedule.getNotifyUrl() == null) {
+                webhooks.remove(schedule.getSweepId());
+            } else {
+                webhooks.put(schedule.getSweepId(), URI.create(schedule.getNotifyUrl()));
+            }
+        } else if (m instanceof RunStatus status) {
+            notifyOf(status);
+        }
         if (record.topic().equals(topics.submissions()) && m instanceof ExperimentRequest request) {
             scheduler.submitted(request, at);
         } else if (record.topic().equals(topics.requests()) && m instanceof ExperimentRequest request) {
@@ -127,6 +162,71 @@ public final class Coordinator implements AutoCloseable {
             // liveness is judged on this coordinator's clock, not on the workers'
             scheduler.observe(m, Instant.now());
         }
+    }
+
+    /**
+     * Tells the sweep's webhook when {@code status} ends a run with a failure that will not be retried, and when it is
+     * the last of the sweep's runs to finish. Only what happens while the coordinator runs: the history it reads at
+     * start was told to whoever ran then.
+     */
+    private void notifyOf(RunStatus status) {
+        URI url = webhooks.get(status.getSweepId());
+        if (url == null || !live()) {
+            return;
+        }
+        RunRecord run = state.run(status.getRunId());
+        String sweep = status.getSweepId();
+        if (run != null && run.finished() && run.state() == RunState.FAILED
+                && notified.add("run-failed " + run.runId() + " " + status.getAttempt())) {
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("event", "run_failed");
+            event.put("sweep", sweep);
+            event.put("run", run.runId());
+            event.put("attempt", status.getAttempt());
+            if (status.getFailure() != null) {
+                event.put("kind", status.getFailure().getKind().name());
+                event.put("message", status.getFailure().getMessage());
+            }
+            event.put("at", Instant.now().toString());
+            notifier.offer(url, event);
+        }
+        List<RunRecord> runs = state.runs(sweep);
+        if (!RunStates.ended(status.getState())) {
+            notified.remove("sweep-finished " + sweep);
+        } else if (runs.stream().allMatch(RunRecord::finished)) {
+            if (notified.add("sweep-finished " + sweep)) {
+                Map<String, Object> event = new LinkedHashMap<>();
+                event.put("event", "sweep_finished");
+                event.put("sweep", sweep);
+                event.put("runs", runs.size());
+                Map<String, Long> byState = new TreeMap<>();
+                runs.forEach(r -> byState.merge(r.state().name(), 1L, Long::sum));
+                event.put("states", byState);
+                RunLedger.byBestScore(runs).stream().filter(r -> !Double.isNaN(r.bestScore())).findFirst().ifPresent(best -> {
+                    event.put("best_run", best.runId());
+                    event.put("best_metric", best.metric());
+                    event.put("best_score", best.bestScore());
+                });
+                event.put("at", Instant.now().toString());
+                notifier.offer(url, event);
+            }
+        } else {
+            notified.remove("sweep-finished " + sweep);
+        }
+    }
+
+    private boolean live() {
+        try {
+            return reader.awaitCaughtUp(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The webhook sender, for tests and metrics. */
+    public Notifier notifier() {
+        return notifier;
     }
 
     private void schedule() {
@@ -222,6 +322,7 @@ public final class Coordinator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         reader.close();
+        notifier.close();
         producer.close(Duration.ofSeconds(2));
     }
 }

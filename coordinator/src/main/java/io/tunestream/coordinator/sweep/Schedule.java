@@ -6,6 +6,8 @@ import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.Metric;
 import io.tunestream.schemas.StoppingRule;
 import io.tunestream.schemas.SweepSchedule;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
@@ -27,22 +29,23 @@ import java.util.Locale;
  *     minSteps: 100           # first rung (asha); no stop before it (median)
  *     reductionFactor: 2      # asha: keep the top half at each rung
  *     minRuns: 3              # median: runs needed at a step before it stops anyone
+ *   notify: https://hooks.example.com/tunestream   # POSTed to when a run fails for good or the sweep finishes
  * </pre>
  */
 public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSeconds, int maxAttempts,
-        double retryBackoffSeconds, EarlyStopping earlyStopping) {
+        double retryBackoffSeconds, EarlyStopping earlyStopping, URI webhook) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** The early-stopping metric that means each run's own task's primary metric. */
     public static final String PRIMARY_METRIC = "primary";
     public static final double DEFAULT_BACKOFF_SECONDS = 30;
 
-    private static final List<String> FIELDS =
-            List.of("maxConcurrent", "maxTotalSteps", "maxWallSeconds", "maxAttempts", "retryBackoffSeconds", "earlyStopping");
+    private static final List<String> FIELDS = List.of("maxConcurrent", "maxTotalSteps", "maxWallSeconds", "maxAttempts",
+            "retryBackoffSeconds", "earlyStopping", "notify");
     private static final List<String> STOPPING_FIELDS = List.of("rule", "metric", "minSteps", "reductionFactor", "minRuns");
 
     public static Schedule none() {
-        return new Schedule(null, null, null, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_SECONDS, null);
+        return new Schedule(null, null, null, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_SECONDS, null, null);
     }
 
     /** The section as read from a sweep file, checked; a missing node is {@link #none()}. */
@@ -67,7 +70,22 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
                 ? nonNegative(plain.apply(node.get("retryBackoffSeconds")), "schedule.retryBackoffSeconds")
                 : DEFAULT_BACKOFF_SECONDS;
         EarlyStopping stopping = node.has("earlyStopping") ? earlyStopping(node.get("earlyStopping"), plain) : null;
-        return new Schedule(maxConcurrent, maxTotalSteps, maxWallSeconds, maxAttempts, backoff, stopping);
+        URI webhook = node.has("notify") ? url(plain.apply(node.get("notify")), "schedule.notify") : null;
+        return new Schedule(maxConcurrent, maxTotalSteps, maxWallSeconds, maxAttempts, backoff, stopping, webhook);
+    }
+
+    /** An absolute http or https URL. */
+    static URI url(Object raw, String at) {
+        String text = text(raw, at);
+        try {
+            URI uri = new URI(text);
+            if (uri.getHost() != null && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // refused below, with what is valid
+        }
+        throw new InvalidSweepException(at + " must be an http or https URL (https://host/path), got '" + text + "'");
     }
 
     private static EarlyStopping earlyStopping(JsonNode node, java.util.function.Function<JsonNode, Object> plain) {
@@ -163,6 +181,10 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
                     ? ", reductionFactor " + earlyStopping.getReductionFactor() : ", minRuns " + earlyStopping.getMinRuns());
             text.append(")");
         }
+        if (webhook != null) {
+            // the host only: a webhook's path often carries its secret
+            text.append(" notify=").append(webhook.getScheme()).append("://").append(webhook.getHost()).append("/...");
+        }
         return text.toString();
     }
 
@@ -171,6 +193,6 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
         return SweepSchedule.newBuilder().setSweepId(sweepId).setMaxConcurrent(maxConcurrent)
                 .setMaxTotalSteps(maxTotalSteps).setMaxWallSeconds(maxWallSeconds)
                 .setRetryBackoffSeconds(retryBackoffSeconds).setEarlyStopping(earlyStopping)
-                .setSubmittedAt(submittedAt).build();
+                .setNotifyUrl(webhook == null ? null : webhook.toString()).setSubmittedAt(submittedAt).build();
     }
 }

@@ -16,8 +16,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A sweep as its file states it: a name, a base experiment, and a grid of fields each with the values to try.
- * Every run is the base with one combination of the grid's values.
+ * A sweep as its file states it (docs/sweeps.md): a name, a base experiment, a grid of fields each with the values
+ * to try, a search space to sample, and a number of repeats. Every configuration is the base with one combination of
+ * the grid's values and, with a search, one draw from its space; each configuration runs {@code repeats} times, with
+ * the seeds {@code base.seed}, {@code base.seed + 1}, ...
  *
  * <pre>
  * sweep: notebook
@@ -27,7 +29,12 @@ import java.util.Set;
  *   trainSamples: 2000
  * grid:
  *   method: [lora, dora, salt, salt_edora]
- *   seed: [42, 43]
+ *   warmupRatio: [0.0, 0.06]
+ * search:
+ *   samples: 4
+ *   space:
+ *     learningRate: {loguniform: [1.0e-4, 3.0e-3]}
+ * repeats: 3
  * schedule:
  *   maxConcurrent: 2
  * </pre>
@@ -35,13 +42,21 @@ import java.util.Set;
  * @param name the sweep's name: 1 to 64 lowercase letters, digits, '.', '_' or '-'
  * @param base field values shared by every run, checked and normalised
  * @param grid the values to try per field, checked and normalised, in file order
+ * @param search the fields to sample and how many draws ({@link Search}; {@link Search#none()} for a grid alone)
+ * @param repeats runs per configuration, each with its own seed
  * @param schedule how the coordinator schedules the runs ({@link Schedule}; the file's {@code schedule:} section)
  */
 public record Sweep(String name, Map<ExperimentField, Object> base, Map<ExperimentField, List<Object>> grid,
-        Schedule schedule) {
+        Search search, int repeats, Schedule schedule) {
 
+    public static final int MAX_REPEATS = 100;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP_LEVEL = Set.of("sweep", "base", "grid", "schedule");
+    private static final Set<String> TOP_LEVEL = Set.of("sweep", "base", "grid", "search", "repeats", "schedule");
+
+    /** A grid sweep: no sampling, each configuration once. */
+    public Sweep(String name, Map<ExperimentField, Object> base, Map<ExperimentField, List<Object>> grid, Schedule schedule) {
+        this(name, base, grid, Search.none(), 1, schedule);
+    }
 
     public Sweep {
         if (name == null || !name.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
@@ -54,6 +69,19 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
             if (base.containsKey(field)) {
                 throw new InvalidSweepException("grid." + field.fieldName() + " is also set in base; set it in one place");
             }
+        }
+        for (ExperimentField field : search.space().keySet()) {
+            if (base.containsKey(field) || grid.containsKey(field)) {
+                throw new InvalidSweepException("search.space." + field.fieldName() + " is also set in "
+                        + (base.containsKey(field) ? "base" : "grid") + "; set it in one place");
+            }
+        }
+        if (repeats < 1 || repeats > MAX_REPEATS) {
+            throw new InvalidSweepException("repeats must be a whole number from 1 to " + MAX_REPEATS + ", got " + repeats);
+        }
+        if (repeats > 1 && (grid.containsKey(ExperimentField.SEED) || search.space().containsKey(ExperimentField.SEED))) {
+            throw new InvalidSweepException("repeats chooses each run's seed (base.seed, base.seed + 1, ...); leave seed out of "
+                    + (grid.containsKey(ExperimentField.SEED) ? "grid" : "search.space"));
         }
         if (!base.containsKey(ExperimentField.METHOD) && !grid.containsKey(ExperimentField.METHOD)) {
             throw new InvalidSweepException("base.method or grid.method is required");
@@ -85,7 +113,8 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String key = names.next();
             if (!TOP_LEVEL.contains(key)) {
-                throw new InvalidSweepException(file + ": unknown top-level field '" + key + "'; valid: sweep, base, grid, schedule");
+                throw new InvalidSweepException(file + ": unknown top-level field '" + key
+                        + "'; valid: sweep, base, grid, search, repeats, schedule");
             }
         }
         String name = root.path("sweep").isTextual() ? root.get("sweep").asText() : null;
@@ -104,7 +133,7 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         if (!gridNode.isMissingNode() && !gridNode.isObject()) {
             throw new InvalidSweepException("grid must be a mapping of fields to lists of values");
         }
-        if (gridNode.isObject() && gridNode.isEmpty()) {
+        if (gridNode.isObject() && gridNode.isEmpty() && root.path("search").isMissingNode()) {
             // an empty grid is one run, which is what leaving it out says; written out, it is more likely a grid lost
             throw new InvalidSweepException("grid is empty: list the values of at least one field (grid: {rank: [4, 8]}),"
                     + " or leave grid out for a single run of base");
@@ -126,7 +155,12 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
             }
             grid.put(field, normalised);
         }
-        return new Sweep(name, base, grid, Schedule.read(root.path("schedule"), Sweep::plain));
+        JsonNode repeats = root.path("repeats");
+        if (!repeats.isMissingNode() && !repeats.isIntegralNumber()) {
+            throw new InvalidSweepException("repeats must be a whole number from 1 to " + MAX_REPEATS + ", got " + repeats);
+        }
+        return new Sweep(name, base, grid, Search.read(root.path("search"), Sweep::plain),
+                repeats.isMissingNode() ? 1 : repeats.asInt(), Schedule.read(root.path("schedule"), Sweep::plain));
     }
 
     private static Object plain(JsonNode node) {

@@ -15,11 +15,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 /**
- * Expands a {@link Sweep} into its runs: the base with every combination of the grid's values, in grid order, each run
- * with the options its method takes.
+ * Expands a {@link Sweep} into its runs: the base with every combination of the grid's values, in grid order, each with
+ * its samples from the search space, each of those repeated with its seeds; every run with the options its method
+ * takes.
  */
 public final class SweepPlanner {
 
@@ -30,8 +32,10 @@ public final class SweepPlanner {
 
     public static List<PlannedRun> plan(Sweep sweep, Instant submittedAt) {
         long combinations = sweep.grid().values().stream().mapToLong(List::size).reduce(1, Math::multiplyExact);
-        if (combinations > MAX_RUNS) {
-            throw new InvalidSweepException("grid: " + combinations + " runs; a sweep may have at most " + MAX_RUNS);
+        long planned = combinations * sweep.search().samples() * sweep.repeats();
+        if (planned > MAX_RUNS) {
+            throw new InvalidSweepException(combinations + " grid combinations x " + sweep.search().samples() + " samples x "
+                    + sweep.repeats() + " repeats = " + planned + " runs; a sweep may have at most " + MAX_RUNS);
         }
         List<Map<ExperimentField, Object>> settings = new ArrayList<>();
         settings.add(new LinkedHashMap<>(sweep.base()));
@@ -46,6 +50,7 @@ public final class SweepPlanner {
             }
             settings = expanded;
         }
+        settings = sampled(settings, sweep.search());
         // an option of one method (salt_edora's tailMode) is left out of other methods' runs; combinations that then
         // coincide (lora with each tail mode) are one run
         Map<String, Map<ExperimentField, Object>> distinct = new LinkedHashMap<>();
@@ -55,10 +60,60 @@ public final class SweepPlanner {
             distinct.putIfAbsent(canonical(s), s);
         }
         List<PlannedRun> runs = new ArrayList<>();
-        for (Map<ExperimentField, Object> s : distinct.values()) {
-            runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
+        for (Map<ExperimentField, Object> configuration : distinct.values()) {
+            for (Map<ExperimentField, Object> s : repeated(configuration, sweep.repeats())) {
+                runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
+            }
         }
         return runs;
+    }
+
+    /**
+     * Each combination with {@code search.samples()} draws from the search space, from one generator seeded with the
+     * search's seed: every field of the space is drawn in file order for every sample, whether the run's method takes
+     * it or not, so that which values a sample gets does not depend on which fields apply.
+     */
+    private static List<Map<ExperimentField, Object>> sampled(List<Map<ExperimentField, Object>> combinations, Search search) {
+        if (search.space().isEmpty()) {
+            return combinations;
+        }
+        SplittableRandom random = new SplittableRandom(search.seed());
+        List<Map<ExperimentField, Object>> drawn = new ArrayList<>();
+        for (Map<ExperimentField, Object> combination : combinations) {
+            for (int sample = 0; sample < search.samples(); sample++) {
+                Map<ExperimentField, Object> next = new LinkedHashMap<>(combination);
+                search.space().forEach((field, distribution) ->
+                        next.put(field, field.normalise(distribution.sample(random), "search.space")));
+                drawn.add(next);
+            }
+        }
+        return drawn;
+    }
+
+    /** The configuration {@code repeats} times, with the seeds base.seed (42 unless set), base.seed + 1, ... */
+    private static List<Map<ExperimentField, Object>> repeated(Map<ExperimentField, Object> configuration, int repeats) {
+        if (repeats == 1) {
+            return List.of(configuration);
+        }
+        long first = ((Number) configuration.getOrDefault(ExperimentField.SEED,
+                Long.parseLong(ExperimentField.SEED.defaultText()))).longValue();
+        List<Map<ExperimentField, Object>> runs = new ArrayList<>();
+        for (int i = 0; i < repeats; i++) {
+            Map<ExperimentField, Object> run = new LinkedHashMap<>(configuration);
+            run.put(ExperimentField.SEED, first + i);
+            runs.add(run);
+        }
+        return runs;
+    }
+
+    /**
+     * The configuration a run belongs to: its settings without the seed, as one line. Runs of one configuration are
+     * repeats of it (docs/sweeps.md, Repeats).
+     */
+    public static String configuration(Map<ExperimentField, Object> settings) {
+        Map<ExperimentField, Object> withoutSeed = new LinkedHashMap<>(settings);
+        withoutSeed.remove(ExperimentField.SEED);
+        return canonical(withoutSeed);
     }
 
     private static PlannedRun run(String sweepName, Map<ExperimentField, Object> settings, Instant submittedAt,
