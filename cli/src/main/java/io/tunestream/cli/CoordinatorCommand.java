@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
             "It dispatches by priority (aged, so no run waits forever) within each sweep's limits and budgets, "
                     + "retries runs that failed for the infrastructure, and stops runs by the sweep's early-stopping rule. "
                     + "Its state is rebuilt by reading the topics again after a restart; run one per cluster. Endpoints: "
-                    + "/api/sweeps, /api/runs, /api/runs/RUN, /api/runs/RUN/metrics, /metrics."})
+                    + "/api/sweeps, /api/runs, /api/runs/RUN, /api/runs/RUN/metrics, /api/runs/RUN/logs, /metrics. It tells "
+                    + "a sweep's webhook (schedule.notify) when a run fails for good and when the sweep finishes."})
 final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of the API and metrics (default: ${DEFAULT-VALUE}).")

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.coordinator.kafka.TopicSnapshot;
 import io.tunestream.coordinator.service.Coordinator;
+import io.tunestream.coordinator.service.CoordinatorServer;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
@@ -126,6 +127,42 @@ class SweepCommandsTest {
             assertTrue(again.out().startsWith("sweep six: 0 runs published, 6 already submitted"), again.out());
             assertEquals(6, requests(bootstrap, kafka.topics.submissions()).size(), "resubmitting submitted runs again");
             assertEquals(6, requests(bootstrap, kafka.topics.requests()).size(), "a run was dispatched twice");
+
+            // a run's log: the experiment as it ran, its evaluations and how it ended; the API serves the same lines
+            CliRun log = CliRun.of("logs", runIds.get(0), "--bootstrap-servers", bootstrap);
+            assertEquals(0, log.exitCode(), log.err());
+            List<String> logLines = log.out().lines().toList();
+            assertTrue(logLines.get(0).contains("attempt 1") && logLines.get(0).contains(" INFO ")
+                    && logLines.get(0).contains("maxSteps=10"), log.out());
+            assertTrue(logLines.stream().anyMatch(l -> l.contains("step 5: accuracy ")), log.out());
+            assertTrue(logLines.stream().anyMatch(l -> l.contains("succeeded after 10 steps: best accuracy ")), log.out());
+            assertEquals(runIds.get(0) + ": SUCCEEDED", logLines.get(logLines.size() - 1));
+            try (CoordinatorServer api = CoordinatorServer.start(coordinator,
+                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
+                    "127.0.0.1", 0)) {
+                String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + api.port() + "/api/runs/" + runIds.get(0) + "/logs")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                JsonNode served = new ObjectMapper().readTree(body);
+                assertEquals(logLines.size() - 1, served.size(), "the API serves the same lines:\n" + body);
+                assertTrue(served.get(served.size() - 1).get("message").asText().startsWith("succeeded after 10 steps"), body);
+            }
+            // a run a worker refuses: its log ends with why, and logs says so
+            ExperimentRequest refusedRequest = ExperimentRequest.newBuilder(requests(bootstrap, kafka.topics.submissions()).get(0))
+                    .setRunId("other-refused").setSweepId("other").setAttempt(0).build();
+            refusedRequest.getAdapter().setTailMode("polar");
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(kafka.clientProperties(),
+                    new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(kafka.topics.submissions(), "other-refused",
+                        io.tunestream.schemas.MessageCodec.get().encode(refusedRequest))).get();
+            }
+            kafka.awaitState("other-refused", RunState.FAILED, Duration.ofSeconds(60));
+            CliRun why = CliRun.of("logs", "other-refused", "--bootstrap-servers", bootstrap);
+            assertEquals(0, why.exitCode(), why.err());
+            assertTrue(why.out().contains(" ERROR  failed (BAD_REQUEST): tailMode is an option of salt_edora only"), why.out());
+            assertTrue(why.out().strip().endsWith("other-refused: FAILED (BAD_REQUEST): tailMode is an option of salt_edora only;"
+                    + " method 'lora' has none"), why.out());
+            assertEquals(2, CliRun.of("logs", "nosuchrun", "--bootstrap-servers", bootstrap).exitCode());
 
             CliRun unknown = CliRun.of("cancel", "nosuchrun", "--bootstrap-servers", bootstrap);
             assertEquals(2, unknown.exitCode(), unknown.out());

@@ -135,7 +135,8 @@ class UserFacingErrorsTest {
         String address = "127.0.0.1:" + closedPort();
         Path sweep = Files.writeString(temp.resolve("one.yaml"), "sweep: one\nbase: {method: lora, model: random:tiny}\n");
         for (List<String> command : List.of(List.of("status"), List.of("results", "one"), List.of("submit", sweep.toString()),
-                List.of("cancel", "nosuchrun"), List.of("rerun", "one", "--failed"), List.of("watch", "one"))) {
+                List.of("cancel", "nosuchrun"), List.of("rerun", "one", "--failed"), List.of("watch", "one"),
+                List.of("logs", "one-run"))) {
             List<String> args = new ArrayList<>(command);
             args.addAll(List.of("--bootstrap-servers", address));
             long started = System.nanoTime();

@@ -32,7 +32,7 @@ public final class MessageCodec {
     /** Every message type, in the order of the topics that carry them. */
     public static final List<Class<? extends SpecificRecordBase>> MESSAGE_TYPES = List.of(
             ExperimentRequest.class, RunStatus.class, StepMetric.class, EvalMetric.class, ControlCommand.class,
-            WorkerHeartbeat.class, SweepSchedule.class);
+            WorkerHeartbeat.class, SweepSchedule.class, RunLog.class);
 
     private static final byte[] MARKER = {(byte) 0xC3, (byte) 0x01};
     private static final int HEADER_LENGTH = MARKER.length + Long.BYTES;

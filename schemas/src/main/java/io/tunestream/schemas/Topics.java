@@ -28,6 +28,7 @@ import org.apache.kafka.common.config.TopicConfig;
  *   <li>control: {@link ControlCommand}, key run id, compacted: a worker that starts later still sees a cancel.
  *   <li>dead-letter: the original bytes of a request that could not be run, with the reason in headers.
  *   <li>heartbeats: {@link WorkerHeartbeat}, key worker id, compacted.
+ *   <li>logs: {@link RunLog}, key run id, so one run's lines stay in order; kept {@link #LOG_RETENTION}.
  * </ul>
  *
  * @param prefix prepended to every topic name, e.g. {@code tunestream.}
@@ -35,6 +36,9 @@ import org.apache.kafka.common.config.TopicConfig;
 public record Topics(String prefix) {
 
     public static final String DEFAULT_PREFIX = "tunestream.";
+
+    /** How long runs' log lines are kept: long enough to read why a sweep's runs failed after a weekend. */
+    public static final java.time.Duration LOG_RETENTION = java.time.Duration.ofDays(7);
 
     /** Header names on dead-letter records. */
     public static final String HEADER_ERROR = "tunestream.error";
@@ -85,8 +89,12 @@ public record Topics(String prefix) {
         return prefix + "heartbeats";
     }
 
+    public String logs() {
+        return prefix + "logs";
+    }
+
     public List<String> all() {
-        return List.of(submissions(), sweeps(), requests(), status(), metrics(), control(), deadLetter(), heartbeats());
+        return List.of(submissions(), sweeps(), requests(), status(), metrics(), control(), deadLetter(), heartbeats(), logs());
     }
 
     /** Every topic that says something about a run's settings, state or progress: what a reader of results needs. */
@@ -116,6 +124,8 @@ public record Topics(String prefix) {
         topics.add(new NewTopic(control(), Optional.of(1), Optional.empty()).configs(compacted));
         topics.add(new NewTopic(deadLetter(), Optional.of(1), Optional.empty()));
         topics.add(new NewTopic(heartbeats(), Optional.of(1), Optional.empty()).configs(compacted));
+        topics.add(new NewTopic(logs(), Optional.of(partitions), Optional.empty())
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(LOG_RETENTION.toMillis()))));
         return topics;
     }
 

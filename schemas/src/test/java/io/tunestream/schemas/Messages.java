@@ -69,7 +69,12 @@ final class Messages {
                 .setSubmittedAt(NOW).build();
     }
 
+    static RunLog log() {
+        return RunLog.newBuilder().setRunId("run-1").setAttempt(2).setWorkerId("w1").setLevel("ERROR")
+                .setMessage("failed (TRAINING): the loss became NaN at step 12").setTimestamp(NOW).build();
+    }
+
     static List<org.apache.avro.specific.SpecificRecordBase> all() {
-        return List.of(request(), status(), stepMetric(), evalMetric(), cancel(), heartbeat(), schedule());
+        return List.of(request(), status(), stepMetric(), evalMetric(), cancel(), heartbeat(), schedule(), log());
     }
 }

@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RunLog;
 import io.tunestream.schemas.RunState;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +44,7 @@ import java.util.stream.Collectors;
  *       metric and its best value
  *   <li>{@code GET /api/runs/RUN}: one run, with its final summary when it has one
  *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and primary metric per evaluation
+ *   <li>{@code GET /api/runs/RUN/logs}: the run's latest log lines (at most {@link CoordinatorState#LOG_LINES})
  *   <li>{@code GET /metrics}: runs by state (overall and per sweep), queue depth, live workers, latest loss and best
  *       accuracy per run, JVM and process metrics (docs/metrics.md lists them)
  * </ul>
@@ -153,6 +156,19 @@ public final class CoordinatorServer implements AutoCloseable {
             series.put("metric", state.run(runId).metric());
             series.put("score", state.scores(runId));
             body = series;
+        } else if (path.startsWith("/api/runs/") && path.endsWith("/logs")) {
+            String runId = path.substring("/api/runs/".length(), path.length() - "/logs".length());
+            List<Map<String, Object>> lines = new ArrayList<>();
+            for (RunLog line : state.logs(runId)) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("at", line.getTimestamp().toString());
+                entry.put("attempt", line.getAttempt());
+                entry.put("worker", line.getWorkerId());
+                entry.put("level", line.getLevel());
+                entry.put("message", line.getMessage());
+                lines.add(entry);
+            }
+            body = lines;
         } else if (path.startsWith("/api/runs/")) {
             RunRecord run = state.run(path.substring("/api/runs/".length()));
             if (run.request() == null && run.status() == null) {
@@ -166,7 +182,8 @@ public final class CoordinatorServer implements AutoCloseable {
                     : JSON.readTree(run.status().getFailure().toString()));
             body = detail;
         } else {
-            send(exchange, 404, "application/json", "{\"error\":\"unknown path; see /api/sweeps, /api/runs, /api/runs/RUN, /api/runs/RUN/metrics\"}");
+            send(exchange, 404, "application/json", "{\"error\":\"unknown path; see /api/sweeps, /api/runs, /api/runs/RUN,"
+                    + " /api/runs/RUN/metrics, /api/runs/RUN/logs\"}");
             return;
         }
         send(exchange, 200, "application/json", JSON.writeValueAsString(body));

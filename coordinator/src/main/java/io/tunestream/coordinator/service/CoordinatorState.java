@@ -3,9 +3,12 @@ package io.tunestream.coordinator.service;
 import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.schemas.EvalMetric;
+import io.tunestream.schemas.RunLog;
 import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +27,10 @@ public final class CoordinatorState {
     private final RunLedger ledger = new RunLedger();
     private final Map<String, Map<Long, Point>> losses = new HashMap<>();
     private final Map<String, Map<Long, Point>> scores = new HashMap<>();
+    private final Map<String, Deque<RunLog>> logs = new HashMap<>();
+
+    /** Log lines kept per run: the latest ones; `tunestream logs` reads them all from Kafka. */
+    public static final int LOG_LINES = 200;
 
     public synchronized void apply(SpecificRecordBase message) {
         ledger.apply(message);
@@ -31,6 +38,12 @@ public final class CoordinatorState {
             keepLatestAttempt(losses, m.getRunId(), new Point(m.getStep(), m.getAttempt(), m.getLoss()));
         } else if (message instanceof EvalMetric e) {
             keepLatestAttempt(scores, e.getRunId(), new Point(e.getStep(), e.getAttempt(), Scores.primary(e)));
+        } else if (message instanceof RunLog line) {
+            Deque<RunLog> kept = logs.computeIfAbsent(line.getRunId(), id -> new ArrayDeque<>());
+            kept.addLast(line);
+            if (kept.size() > LOG_LINES) {
+                kept.removeFirst();
+            }
         }
     }
 
@@ -50,6 +63,11 @@ public final class CoordinatorState {
 
     public synchronized List<Point> losses(String runId) {
         return new ArrayList<>(losses.getOrDefault(runId, Map.of()).values());
+    }
+
+    /** The run's latest log lines, oldest first (at most {@link #LOG_LINES}). */
+    public synchronized List<RunLog> logs(String runId) {
+        return new ArrayList<>(logs.getOrDefault(runId, new ArrayDeque<>()));
     }
 
     /** The run's primary metric at each evaluation, the latest attempt's per step. */

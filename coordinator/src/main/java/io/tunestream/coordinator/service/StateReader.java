@@ -44,7 +44,7 @@ public final class StateReader implements AutoCloseable {
     public StateReader(Properties clientProperties, Topics topics, RecordSink sink) {
         this.consumer = TopicReading.fromBeginning(clientProperties,
                 List.of(topics.submissions(), topics.sweeps(), topics.requests(), topics.status(), topics.metrics(),
-                        topics.control(), topics.heartbeats()), Duration.ofSeconds(30));
+                        topics.control(), topics.heartbeats(), topics.logs()), Duration.ofSeconds(30));
         this.sink = sink;
         List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
         initialEnds = consumer.endOffsets(partitions, Duration.ofSeconds(30));

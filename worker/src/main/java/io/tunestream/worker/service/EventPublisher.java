@@ -96,6 +96,11 @@ public final class EventPublisher implements AutoCloseable {
         return send(topics.status(), runId, status);
     }
 
+    /** A line of the run's log (logs topic), sent as metrics are: in order per run, without waiting. */
+    public void log(String runId, SpecificRecordBase line) {
+        send(topics.logs(), runId, line);
+    }
+
     public void metric(String runId, SpecificRecordBase metric) {
         send(topics.metrics(), runId, metric);
     }

@@ -5,10 +5,12 @@ import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.RunFailure;
+import io.tunestream.schemas.RunLog;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.RunSummary;
+import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
@@ -45,6 +47,7 @@ final class RunReporter implements TrainingListener {
     private Double bestScore;
     private Long bestStep;
     private Map<String, String> experiment = Map.of();
+    private RunState lastState;
     private Instant lastStatus = Instant.EPOCH;
     private long publishNanos;
     private double stepMillis;
@@ -78,6 +81,30 @@ final class RunReporter implements TrainingListener {
     @Override
     public synchronized void onPrepared(TrainingConfig config) {
         experiment = config.experimentValues();
+        log("INFO", "attempt " + attempt + " on " + workerId + ": " + experiment.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
+    }
+
+    /** One line of the run's log: transitions, evaluations, failures; never a line per step. */
+    private void log(String level, String message) {
+        publisher.log(request.getRunId(), RunLog.newBuilder().setRunId(request.getRunId()).setAttempt(attempt)
+                .setWorkerId(workerId).setLevel(level).setMessage(RequestLimits.bounded(message))
+                .setTimestamp(clock.instant()).build());
+    }
+
+    /** The log line of a move to {@code state}, when the state changes. */
+    private void logTransition(RunState state, RunSummary summary, RunFailure failure, String reason) {
+        String why = reason == null ? "" : ": " + reason;
+        switch (state) {
+            case RUNNING -> log("INFO", "training from step " + step + " of " + totalSteps);
+            case SUCCEEDED -> log("INFO", "succeeded after " + summary.getSteps() + " steps: best " + metric + " "
+                    + Scores.format(metric, bestScore == null ? Double.NaN : bestScore) + " at step " + bestStep);
+            case STOPPED -> log("INFO", "stopped at step " + step + why);
+            case CANCELLED -> log("INFO", "cancelled at step " + step + why);
+            case QUEUED -> log("WARN", "handed back at step " + step + why);
+            case FAILED -> log("ERROR", "failed (" + failure.getKind() + "): " + failure.getMessage());
+            default -> { }
+        }
     }
 
     @Override
@@ -122,10 +149,15 @@ final class RunReporter implements TrainingListener {
                 .setMetric(e.result().metric()).setMetrics(e.result().metrics()).build());
         synchronized (this) {
             metric = e.result().metric();
-            if (bestScore == null || e.result().score() > bestScore) {
+            boolean best = bestScore == null || e.result().score() > bestScore;
+            if (best) {
                 bestScore = e.result().score();
                 bestStep = e.step();
             }
+            log("INFO", "step " + e.step() + ": " + e.result().metrics().entrySet().stream()
+                    .map(m -> m.getKey() + " " + Scores.format(m.getKey(), m.getValue()))
+                    .collect(java.util.stream.Collectors.joining(", "))
+                    + String.format(java.util.Locale.ROOT, ", loss %.4f", e.result().loss()) + (best ? " (best so far)" : ""));
             publish(RunState.RUNNING);
         }
     }
@@ -183,6 +215,10 @@ final class RunReporter implements TrainingListener {
     }
 
     private Future<RecordMetadata> publish(RunState state, RunSummary summary, RunFailure failure, String reason) {
+        if (state != lastState) {
+            logTransition(state, summary, failure, reason);
+            lastState = state;
+        }
         Instant now = clock.instant();
         lastStatus = now;
         boolean terminal = RunStates.ended(state);
