@@ -41,13 +41,14 @@ final class StatusCommand implements Callable<Integer> {
                     : "no sweep or run named '" + selector + "' on " + kafka.bootstrapServers);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %13s %8s %-16s %9s%n", "run", "state", "attempt", "worker", "step", "loss", "metric", "best");
+        out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %22s %8s %-16s %9s%n", "run", "state", "attempt", "worker", "step", "loss", "metric", "best");
         for (RunRecord run : runs) {
             var status = run.status();
-            out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %13s %8s %-16s %9s%n", run.runId(), run.state(),
+            String activity = LiveTable.activity(run);
+            out.printf(Locale.ROOT, "%-40s %-10s %7s %-24s %22s %8s %-16s %9s%n", run.runId(), run.state(),
                     status == null ? "-" : status.getAttempt(),
                     status == null || status.getWorkerId() == null ? "-" : status.getWorkerId(),
-                    status == null ? "-" : status.getStep() + "/" + status.getTotalSteps(),
+                    activity != null ? activity : status == null ? "-" : status.getStep() + "/" + status.getTotalSteps(),
                     run.latestStep() == null ? "-" : String.format(Locale.ROOT, "%.4f", run.latestStep().getLoss()),
                     run.metric(), Scores.format(run.metric(), run.bestScore()));
         }
