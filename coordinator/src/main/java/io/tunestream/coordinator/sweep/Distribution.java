@@ -76,7 +76,8 @@ public sealed interface Distribution {
         }
     }
 
-    private static Object round(double value) {
+    /** {@code value} with four significant digits, as every drawn number is. */
+    static Object round(double value) {
         return new BigDecimal(value).round(DIGITS).doubleValue();
     }
 
