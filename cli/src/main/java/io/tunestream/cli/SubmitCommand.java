@@ -2,8 +2,10 @@ package io.tunestream.cli;
 
 import io.tunestream.coordinator.kafka.SweepSubmitter;
 import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.coordinator.sweep.Search;
 import io.tunestream.coordinator.sweep.Sweep;
 import io.tunestream.coordinator.sweep.SweepPlanner;
+import io.tunestream.schemas.SweepSchedule;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -56,9 +58,19 @@ final class SubmitCommand implements Callable<Integer> {
             runs.forEach(run -> run.request().setPriority(priority));
         }
         PrintWriter out = spec.commandLine().getOut();
+        SweepSchedule schedule = sweep.schedule().toMessage(sweep.name(), now);
+        boolean tpe = sweep.search().algorithm() == Search.Algorithm.TPE;
+        if (tpe) {
+            // the coordinator plans the rest from the results: it needs the whole sweep
+            schedule.setDefinition(Sweep.definition(sweepFile));
+        }
         if (dryRun) {
             out.printf("sweep %s: %d runs (dry run: nothing published)%n", sweep.name(), runs.size());
             out.printf("  schedule: %s%n", sweep.schedule().describe());
+            if (tpe) {
+                out.printf("  search: tpe; these are its random start, and the coordinator proposes %d more per grid"
+                        + " combination as results arrive%n", sweep.search().samples() - sweep.search().startup());
+            }
             runs.forEach(run -> out.printf("  %s  %s%n", run.runId(), describe(run)));
             out.flush();
             return 0;
@@ -67,10 +79,14 @@ final class SubmitCommand implements Callable<Integer> {
             kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
         }
         SweepSubmitter.Submission submission = new SweepSubmitter(kafka.clientProperties(), kafka.topics(),
-                KafkaOptions.TIMEOUT).submit(sweep.schedule().toMessage(sweep.name(), now), runs);
+                KafkaOptions.TIMEOUT).submit(schedule, runs);
         out.printf("sweep %s: %d runs published, %d already submitted%n", sweep.name(), submission.published().size(),
                 submission.skipped().size());
         submission.published().forEach(id -> out.println("  + " + id));
+        if (tpe) {
+            out.printf("search tpe: the coordinator proposes the other %d samples per grid combination from these runs'"
+                    + " results%n", sweep.search().samples() - sweep.search().startup());
+        }
         if (!submission.published().isEmpty()) {
             out.println("the coordinator (tunestream coordinator) dispatches them to workers; tunestream watch " + sweep.name()
                     + " follows them");

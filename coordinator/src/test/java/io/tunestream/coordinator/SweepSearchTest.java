@@ -185,6 +185,10 @@ class SweepSearchTest {
         assertRefused(base + "repeats: 3\ngrid: {seed: [1, 2]}\n", "repeats chooses each run's seed");
         assertRefused(base + "repeats: 0\n", "repeats must be a whole number from 1 to 100, got 0");
         assertRefused(base + "search: {samples: 3}\n", "search.space must map at least one field to a distribution");
+        assertRefused(base + space + "  algorithm: bayes\n", "search.algorithm: unknown algorithm 'bayes'; valid: random (the default), tpe");
+        assertRefused(base + space + "  startup: 2\n", "search.startup is for algorithm: tpe");
+        assertRefused(base + space + "  algorithm: tpe\n  startup: 5\n", "search.startup must be a whole number from 1 to samples (4), got 5");
+        assertRefused(base + space + "  algorithm: tpe\nrepeats: 2\n", "repeats with search.algorithm tpe is not supported");
         assertRefused(base + "grid: {rank: [4, 8]}\nsearch:\n  samples: 5001\n  space: {dropout: {uniform: [0, 0.1]}}\n",
                 "2 grid combinations x 5001 samples x 1 repeats = 10002 runs; a sweep may have at most 10000");
     }
@@ -203,6 +207,16 @@ class SweepSearchTest {
             }
         }
         assertEquals(48, SweepPlanner.plan(Sweep.read(Path.of("..", "examples", "search-sweep.yaml")), Instant.EPOCH).size());
+    }
+
+    /** A TPE search is planned with its random start only: the coordinator proposes the rest (TpeSearchTest). */
+    @Test
+    void aTpeSearchPlansItsRandomStart() throws IOException {
+        String tpe = SEARCH.replace("samples: 6", "samples: 6\n  algorithm: tpe\n  startup: 2").replace("repeats: 3\n", "");
+        assertEquals(2 * 2, plan(tpe).size(), "2 methods x a random start of 2");
+        assertEquals(2 * Math.min(6, 8), plan(tpe.replace("  startup: 2\n", "")).size(), "the start is 8 draws at most");
+        Sweep sweep = Sweep.read(Files.writeString(dir.resolve("tpe.yaml"), tpe));
+        assertEquals(sweep, Sweep.fromDefinition(Sweep.definition(dir.resolve("tpe.yaml"))), "its definition reads back");
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
+import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.schemas.DeadLetters;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.KafkaClientProperties;
@@ -89,6 +90,7 @@ public final class Coordinator implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread loop;
     private final Notifier notifier;
+    private final TpeProposer tpe = new TpeProposer();
     /** Each sweep's webhook, from its latest schedule. */
     private final Map<String, URI> webhooks = new ConcurrentHashMap<>();
     /** Events already sent: a run's failed attempt, a sweep finished; a sweep leaves it when a run of it is queued again. */
@@ -146,6 +148,7 @@ public final class Coordinator implements AutoCloseable {
         }
         state.apply(m);
         if (m instanceof SweepSchedule schedule) {
+            tpe.observe(schedule);
             if (schedule.getNotifyUrl() == null) {
                 webhooks.remove(schedule.getSweepId());
             } else {
@@ -239,6 +242,9 @@ public final class Coordinator implements AutoCloseable {
                 for (Action action : actions) {
                     publish(action);
                 }
+                for (PlannedRun proposed : tpe.propose(state, Instant.now())) {
+                    submit(proposed);
+                }
                 Thread.sleep(settings.tick().toMillis());
             }
         } catch (InterruptedException e) {
@@ -282,6 +288,25 @@ public final class Coordinator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             scheduler.undo(action);
+        }
+    }
+
+    /** A run the coordinator plans itself (TPE): QUEUED, then submitted, as `submit` publishes a sweep's runs. */
+    private void submit(PlannedRun run) {
+        RunStatus queued = RunStatus.newBuilder().setRunId(run.runId()).setSweepId(run.request().getSweepId())
+                .setState(RunState.QUEUED).setAttempt(0).setUpdatedAt(Instant.now()).build();
+        List<Future<RecordMetadata>> sends = List.of(send(topics.status(), run.runId(), queued),
+                send(topics.submissions(), run.runId(), run.request()));
+        try {
+            for (Future<RecordMetadata> sent : sends) {
+                sent.get(PUBLISH_TIMEOUT.toMillis() + 2000, TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("could not submit {} ({}); it will be proposed again", run.runId(), e.toString());
+            tpe.unsubmitted(run.runId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            tpe.unsubmitted(run.runId());
         }
     }
 

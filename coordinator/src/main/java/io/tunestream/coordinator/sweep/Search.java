@@ -26,10 +26,23 @@ import java.util.function.Function;
  * @param seed the generator's seed: not the training seed, which is the experiment's {@code seed} field
  * @param space each sampled field's distribution, in file order
  */
-public record Search(int samples, long seed, Map<ExperimentField, Distribution> space) {
+public record Search(Algorithm algorithm, int samples, int startup, long seed, Map<ExperimentField, Distribution> space) {
+
+    /** How the samples are chosen. */
+    public enum Algorithm {
+        /** All drawn at random when the sweep is planned. */
+        RANDOM,
+        /**
+         * {@code startup} drawn at random when the sweep is planned; the coordinator proposes the rest one by one
+         * from the results of the finished ones ({@link Tpe}).
+         */
+        TPE
+    }
 
     public static final int MAX_SAMPLES = 10_000;
-    private static final Set<String> FIELDS = Set.of("samples", "seed", "space");
+    /** TPE's random start when the file does not say: enough points for a first model, at most the samples. */
+    public static final int DEFAULT_STARTUP = 8;
+    private static final Set<String> FIELDS = Set.of("algorithm", "samples", "startup", "seed", "space");
 
     public Search {
         space = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(space));
@@ -37,7 +50,12 @@ public record Search(int samples, long seed, Map<ExperimentField, Distribution> 
 
     /** No sampling: the grid alone. */
     public static Search none() {
-        return new Search(1, 0, Map.of());
+        return new Search(Algorithm.RANDOM, 1, 1, 0, Map.of());
+    }
+
+    /** How many samples a sweep is planned with: all of them, or TPE's random start. */
+    public int planned() {
+        return algorithm == Algorithm.TPE ? startup : samples;
     }
 
     static Search read(JsonNode node, Function<JsonNode, Object> plain) {
@@ -50,7 +68,8 @@ public record Search(int samples, long seed, Map<ExperimentField, Distribution> 
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String key = names.next();
             if (!FIELDS.contains(key)) {
-                throw new InvalidSweepException("search: unknown field '" + key + "'; valid fields: samples, seed, space");
+                throw new InvalidSweepException("search: unknown field '" + key + "'; valid fields: algorithm, samples, startup,"
+                        + " seed, space");
             }
         }
         JsonNode spaceNode = node.path("space");
@@ -73,6 +92,22 @@ public record Search(int samples, long seed, Map<ExperimentField, Distribution> 
         if (!seed.isMissingNode() && !seed.isIntegralNumber()) {
             throw new InvalidSweepException("search.seed must be a whole number, got " + seed);
         }
-        return new Search(samples.asInt(), seed.isMissingNode() ? 0 : seed.asLong(), space);
+        String algorithmName = node.path("algorithm").asText("random");
+        Algorithm algorithm = switch (algorithmName) {
+            case "random" -> Algorithm.RANDOM;
+            case "tpe" -> Algorithm.TPE;
+            default -> throw new InvalidSweepException("search.algorithm: unknown algorithm '" + algorithmName
+                    + "'; valid: random (the default), tpe");
+        };
+        JsonNode startupNode = node.path("startup");
+        if (!startupNode.isMissingNode() && algorithm != Algorithm.TPE) {
+            throw new InvalidSweepException("search.startup is for algorithm: tpe (its random start)");
+        }
+        int startup = startupNode.isMissingNode() ? Math.min(samples.asInt(), DEFAULT_STARTUP) : startupNode.asInt(-1);
+        if (!startupNode.isMissingNode() && (!startupNode.isIntegralNumber() || startup < 1 || startup > samples.asInt())) {
+            throw new InvalidSweepException("search.startup must be a whole number from 1 to samples (" + samples.asInt()
+                    + "), got " + startupNode);
+        }
+        return new Search(algorithm, samples.asInt(), startup, seed.isMissingNode() ? 0 : seed.asLong(), space);
     }
 }

@@ -79,6 +79,9 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         if (repeats < 1 || repeats > MAX_REPEATS) {
             throw new InvalidSweepException("repeats must be a whole number from 1 to " + MAX_REPEATS + ", got " + repeats);
         }
+        if (repeats > 1 && search.algorithm() == Search.Algorithm.TPE) {
+            throw new InvalidSweepException("repeats with search.algorithm tpe is not supported: TPE proposes from single runs");
+        }
         if (repeats > 1 && (grid.containsKey(ExperimentField.SEED) || search.space().containsKey(ExperimentField.SEED))) {
             throw new InvalidSweepException("repeats chooses each run's seed (base.seed, base.seed + 1, ...); leave seed out of "
                     + (grid.containsKey(ExperimentField.SEED) ? "grid" : "search.space"));
@@ -97,16 +100,39 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         }
     }
 
-    private static Sweep parse(Path file) {
+    /**
+     * The sweep file as JSON text: what a sweep that the coordinator goes on planning (search algorithm tpe) carries
+     * in its schedule ({@link #fromDefinition}).
+     */
+    public static String definition(Path file) {
+        return tree(file).toString();
+    }
+
+    /** The sweep a {@link #definition} describes. */
+    public static Sweep fromDefinition(String json) {
+        try {
+            return parse(YAML.readTree(json), Path.of("schedule.definition"));
+        } catch (IOException | InvalidFieldException e) {
+            throw new InvalidSweepException("schedule.definition: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode tree(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new InvalidSweepException("sweep file " + file + " does not exist");
         }
-        JsonNode root;
         try {
-            root = YAML.readTree(file.toFile());
+            return YAML.readTree(file.toFile());
         } catch (IOException e) {
             throw new InvalidSweepException(file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
+    }
+
+    private static Sweep parse(Path file) {
+        return parse(tree(file), file);
+    }
+
+    private static Sweep parse(JsonNode root, Path file) {
         if (root == null || !root.isObject()) {
             throw new InvalidSweepException(file + " must hold a mapping with sweep, base and grid");
         }

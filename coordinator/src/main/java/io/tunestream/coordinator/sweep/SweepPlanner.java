@@ -37,6 +37,25 @@ public final class SweepPlanner {
             throw new InvalidSweepException(combinations + " grid combinations x " + sweep.search().samples() + " samples x "
                     + sweep.repeats() + " repeats = " + planned + " runs; a sweep may have at most " + MAX_RUNS);
         }
+        List<Map<ExperimentField, Object>> settings = sampled(combinations(sweep), sweep.search());
+        // an option of one method (salt_edora's tailMode) is left out of other methods' runs; combinations that then
+        // coincide (lora with each tail mode) are one run
+        Map<String, Map<ExperimentField, Object>> distinct = new LinkedHashMap<>();
+        for (Map<ExperimentField, Object> s : settings) {
+            applicable(s);
+            distinct.putIfAbsent(canonical(s), s);
+        }
+        List<PlannedRun> runs = new ArrayList<>();
+        for (Map<ExperimentField, Object> configuration : distinct.values()) {
+            for (Map<ExperimentField, Object> s : repeated(configuration, sweep.repeats())) {
+                runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
+            }
+        }
+        return runs;
+    }
+
+    /** The base with every combination of the grid's values, in grid order. */
+    public static List<Map<ExperimentField, Object>> combinations(Sweep sweep) {
         List<Map<ExperimentField, Object>> settings = new ArrayList<>();
         settings.add(new LinkedHashMap<>(sweep.base()));
         for (Map.Entry<ExperimentField, List<Object>> axis : sweep.grid().entrySet()) {
@@ -50,26 +69,28 @@ public final class SweepPlanner {
             }
             settings = expanded;
         }
-        settings = sampled(settings, sweep.search());
-        // an option of one method (salt_edora's tailMode) is left out of other methods' runs; combinations that then
-        // coincide (lora with each tail mode) are one run
-        Map<String, Map<ExperimentField, Object>> distinct = new LinkedHashMap<>();
-        for (Map<ExperimentField, Object> s : settings) {
-            String method = String.valueOf(s.get(ExperimentField.METHOD));
-            s.keySet().removeIf(field -> !field.appliesTo(method));
-            distinct.putIfAbsent(canonical(s), s);
-        }
-        List<PlannedRun> runs = new ArrayList<>();
-        for (Map<ExperimentField, Object> configuration : distinct.values()) {
-            for (Map<ExperimentField, Object> s : repeated(configuration, sweep.repeats())) {
-                runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
-            }
-        }
-        return runs;
+        return settings;
     }
 
     /**
-     * Each combination with {@code search.samples()} draws from the search space, from one generator seeded with the
+     * One more run of {@code sweep} with {@code settings} (the base, a grid combination and values of its search
+     * space, normalised): what the coordinator submits for a configuration TPE proposes.
+     */
+    public static PlannedRun run(Sweep sweep, Map<ExperimentField, Object> settings, Instant submittedAt, int sequence) {
+        Map<ExperimentField, Object> kept = new LinkedHashMap<>(settings);
+        applicable(kept);
+        return run(sweep.name(), kept, submittedAt, sweep.schedule().maxAttempts(), sequence);
+    }
+
+    /** Drops the fields the run's method does not take (salt_edora's tailMode from a lora run). */
+    private static void applicable(Map<ExperimentField, Object> settings) {
+        String method = String.valueOf(settings.get(ExperimentField.METHOD));
+        settings.keySet().removeIf(field -> !field.appliesTo(method));
+    }
+
+    /**
+     * Each combination with {@code search.planned()} draws from the search space (all its samples, or TPE's random
+     * start), from one generator seeded with the
      * search's seed: every field of the space is drawn in file order for every sample, whether the run's method takes
      * it or not, so that which values a sample gets does not depend on which fields apply.
      */
@@ -80,7 +101,7 @@ public final class SweepPlanner {
         SplittableRandom random = new SplittableRandom(search.seed());
         List<Map<ExperimentField, Object>> drawn = new ArrayList<>();
         for (Map<ExperimentField, Object> combination : combinations) {
-            for (int sample = 0; sample < search.samples(); sample++) {
+            for (int sample = 0; sample < search.planned(); sample++) {
                 Map<ExperimentField, Object> next = new LinkedHashMap<>(combination);
                 search.space().forEach((field, distribution) ->
                         next.put(field, field.normalise(distribution.sample(random), "search.space")));

@@ -19,7 +19,8 @@ import java.util.SplittableRandom;
  * (sec. 4.2, as hyperopt does); a choice by its observed frequencies plus one of each value.
  *
  * <p>A proposal depends on its inputs only (the space, the observations in any order, the generator), so a
- * coordinator that rebuilds its observations from Kafka proposes what one that ran throughout would.
+ * coordinator that rebuilds its observations from Kafka proposes what one that ran throughout would (the
+ * coordinator's {@code TpeProposer} runs it).
  */
 public final class Tpe {
 
@@ -54,8 +55,11 @@ public final class Tpe {
                 proposal.put(dimension.getKey(), distribution.sample(random));
                 continue;
             }
-            List<Object> better = sorted.subList(0, good).stream().map(o -> o.values().get(dimension.getKey())).toList();
-            List<Object> worse = sorted.subList(good, sorted.size()).stream().map(o -> o.values().get(dimension.getKey())).toList();
+            // an observation without the field (one of another method's runs, for a method's own field) says nothing of it
+            List<Object> better = sorted.subList(0, good).stream().map(o -> o.values().get(dimension.getKey()))
+                    .filter(java.util.Objects::nonNull).toList();
+            List<Object> worse = sorted.subList(good, sorted.size()).stream().map(o -> o.values().get(dimension.getKey()))
+                    .filter(java.util.Objects::nonNull).toList();
             proposal.put(dimension.getKey(), distribution instanceof Distribution.Choice choice
                     ? chooseCategory(choice, better, worse, random)
                     : chooseNumber(distribution, better, worse, random));
