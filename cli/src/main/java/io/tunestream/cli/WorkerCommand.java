@@ -31,7 +31,9 @@ final class WorkerCommand implements Callable<Integer> {
     /** Leaves the orchestrator's usual 30 s grace period a margin for the JVM to exit. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(25);
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka's address.")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            defaultValue = "${env:TUNESTREAM_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
+            description = "Kafka's address (default: $TUNESTREAM_BOOTSTRAP_SERVERS, else ${DEFAULT-VALUE}), as for every command.")
     String bootstrapServers;
 
     @Option(names = "--queue-mode", defaultValue = "share", paramLabel = "MODE",
