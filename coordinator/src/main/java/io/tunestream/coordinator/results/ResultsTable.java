@@ -71,9 +71,9 @@ public final class ResultsTable {
             }
             Map<String, String> settings = new LinkedHashMap<>();
             for (ExperimentField field : ExperimentField.values()) {
-                Object value = field.identifying() && field != ExperimentField.SEED ? run.setting(field) : null;
-                if (value != null && field.read(run.request()) != null) {
-                    settings.put(field.fieldName(), value.toString());
+                Object value = field.identifying() && field != ExperimentField.SEED ? field.read(run.request()) : null;
+                if (value != null) {
+                    settings.put(field.fieldName(), value instanceof Enum<?> id ? id.name() : value.toString());
                 }
             }
             outcomes.add(new Repeats.Outcome(run.dataset(), settings, run.metric(), run.bestScore()));

@@ -58,7 +58,12 @@ public sealed interface Distribution {
         @Override
         public Object sample(SplittableRandom random) {
             double log = StrictMath.log(low) + random.nextDouble() * (StrictMath.log(high) - StrictMath.log(low));
-            double rounded = Math.rint(StrictMath.exp(log) / step) * step;
+            return nearest(StrictMath.exp(log));
+        }
+
+        /** The multiple of {@code step} within the bounds nearest {@code value}. */
+        public Object nearest(double value) {
+            double rounded = Math.rint(value / step) * step;
             double first = Math.ceil(low / step) * step;
             double last = Math.floor(high / step) * step;
             return round(Math.min(last, Math.max(first, rounded)));

@@ -169,10 +169,7 @@ public final class Tpe {
             if (distribution instanceof Distribution.IntUniform u) {
                 return Math.max(u.low(), Math.min(u.high(), Math.round(value)));
             } else if (distribution instanceof Distribution.QLogUniform q) {
-                double rounded = Math.rint(value / q.step()) * q.step();
-                double first = Math.ceil(q.low() / q.step()) * q.step();
-                double last = Math.floor(q.high() / q.step()) * q.step();
-                return Distribution.round(Math.min(last, Math.max(first, rounded)));
+                return q.nearest(value);
             }
             // back from the model's scale: within the field's own bounds, which a log and an exp may miss by a bit
             double lowest = log ? StrictMath.exp(low) : low;
