@@ -188,7 +188,6 @@ class SweepSearchTest {
         assertRefused(base + space + "  algorithm: bayes\n", "search.algorithm: unknown algorithm 'bayes'; valid: random (the default), tpe");
         assertRefused(base + space + "  startup: 2\n", "search.startup is for algorithm: tpe");
         assertRefused(base + space + "  algorithm: tpe\n  startup: 5\n", "search.startup must be a whole number from 1 to samples (4), got 5");
-        assertRefused(base + space + "  algorithm: tpe\nrepeats: 2\n", "repeats with search.algorithm tpe is not supported");
         assertRefused(base + "grid: {rank: [4, 8]}\nsearch:\n  samples: 5001\n  space: {dropout: {uniform: [0, 0.1]}}\n",
                 "2 grid combinations x 5001 samples x 1 repeats = 10002 runs; a sweep may have at most 10000");
     }

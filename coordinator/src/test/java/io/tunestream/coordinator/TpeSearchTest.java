@@ -59,11 +59,15 @@ class TpeSearchTest {
     @TempDir
     Path dir;
 
+    /** Two seeds per configuration: the search's runs come in pairs, each pair one configuration with consecutive seeds. */
+    private static final String REPEATED = SWEEP.replace("samples: 6", "samples: 3").replace("schedule: {maxConcurrent: 1}",
+            "repeats: 2\nschedule: {maxConcurrent: 2}");
+
     @Test
     @Timeout(240)
     void theCoordinatorProposesTheRestAndARestartedOneProposesTheSame() throws Exception {
-        List<String> throughout = search(false);
-        List<String> restarted = search(true);
+        List<String> throughout = search(SWEEP, 6, false);
+        List<String> restarted = search(SWEEP, 6, true);
         assertEquals(6, throughout.size(), throughout.toString());
         assertEquals(throughout, restarted, "a restarted coordinator proposed other runs");
         Sweep sweep = Sweep.read(Files.writeString(dir.resolve("tpe.yaml"), SWEEP));
@@ -71,15 +75,42 @@ class TpeSearchTest {
         assertEquals(randomStart, throughout.subList(0, 2), "submit plans the random start");
     }
 
-    /** Runs the sweep to its end, publishing each run's result as it is submitted; returns the runs in order. */
-    private List<String> search(boolean restartAfterThird) throws Exception {
+    /**
+     * With repeats, TPE proposes a configuration with all its seeds and observes it by their mean; a restart in the
+     * middle changes nothing.
+     */
+    @Test
+    @Timeout(240)
+    void withRepeatsEachProposalIsAConfigurationWithAllItsSeeds() throws Exception {
+        List<String> throughout = search(REPEATED, 6, false);
+        assertEquals(throughout, search(REPEATED, 6, true), "a restarted coordinator proposed other runs");
+        assertEquals(SweepPlanner.plan(Sweep.read(Files.writeString(dir.resolve("tpe.yaml"), REPEATED)), Instant.EPOCH).stream()
+                .map(PlannedRun::runId).toList(), throughout.subList(0, 4), "submit plans the random start: 2 x 2 seeds");
+        for (int pair = 0; pair < 3; pair++) {
+            RunRecord first = runs.get(throughout.get(2 * pair));
+            RunRecord second = runs.get(throughout.get(2 * pair + 1));
+            assertEquals(first.request().getTraining().getLearningRate(), second.request().getTraining().getLearningRate());
+            assertEquals(first.request().getAdapter().getDropout(), second.request().getAdapter().getDropout());
+            assertEquals(List.of(42L, 43L), List.of(first.request().getSeed(), second.request().getSeed()),
+                    "seeds base.seed, base.seed + 1");
+        }
+    }
+
+    /** The runs of the last search by id, as its coordinator knew them. */
+    private final java.util.Map<String, RunRecord> runs = new java.util.HashMap<>();
+
+    /**
+     * Runs the sweep to its end ({@code total} runs), publishing each run's result as it is submitted, a run's score a
+     * known function of its settings (its seed adds a little noise); returns the runs in order.
+     */
+    private List<String> search(String sweepText, int total, boolean restartAfterThird) throws Exception {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startDefault()) {
             Properties client = new Properties();
             client.put("bootstrap.servers", broker.bootstrapServers());
             try (Admin admin = Admin.create(client)) {
                 topics.ensure(admin, 2, Duration.ofSeconds(30));
             }
-            Path file = Files.writeString(dir.resolve("tpe.yaml"), SWEEP);
+            Path file = Files.writeString(dir.resolve("tpe.yaml"), sweepText);
             Sweep sweep = Sweep.read(file);
             SweepSchedule schedule = sweep.schedule().toMessage(sweep.name(), Instant.now());
             schedule.setDefinition(Sweep.definition(file));
@@ -87,7 +118,7 @@ class TpeSearchTest {
             List<String> order = new ArrayList<>();
             Coordinator coordinator = Coordinator.start(client, topics, Coordinator.Settings.defaults());
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer())) {
-                while (order.size() < 6) {
+                while (order.size() < total) {
                     if (restartAfterThird && order.size() == 3) {
                         coordinator.close();
                         coordinator = Coordinator.start(client, topics, Coordinator.Settings.defaults());
@@ -98,13 +129,16 @@ class TpeSearchTest {
                     double lr = next.request().getTraining().getLearningRate();
                     double dropout = next.request().getAdapter().getDropout();
                     assertTrue(lr >= 1e-5 && lr <= 1e-1 && dropout >= 0 && dropout <= 0.5, next.runId() + ": " + lr + ", " + dropout);
-                    double score = 1 - Math.pow(Math.log10(lr) + 3.3, 2) / 10 - (dropout - 0.1) * (dropout - 0.1);
+                    double score = 1 - Math.pow(Math.log10(lr) + 3.3, 2) / 10 - (dropout - 0.1) * (dropout - 0.1)
+                            + 0.01 * ((next.request().getSeed() == null ? 0 : next.request().getSeed() % 2));
                     producer.send(new ProducerRecord<>(topics.status(), next.runId(),
                             MessageCodec.get().encode(succeeded(next.runId(), score)))).get();
                 }
-                // with all six finished, nothing more is proposed
+                // with all finished, nothing more is proposed
                 Thread.sleep(1_500);
-                assertEquals(6, coordinator.state().runs("tpe").size());
+                assertEquals(total, coordinator.state().runs("tpe").size());
+                runs.clear();
+                coordinator.state().runs("tpe").forEach(run -> runs.put(run.runId(), run));
             } finally {
                 coordinator.close();
             }

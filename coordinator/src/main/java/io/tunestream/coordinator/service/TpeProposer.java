@@ -24,10 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Goes on planning the sweeps whose search is TPE (docs/sweeps.md): for each grid combination, once fewer of its runs
- * are unfinished than the sweep allows at once ({@code maxConcurrent}, else the random start's size), the next of its
+ * are unfinished than the sweep allows at once ({@code maxConcurrent}, else the random start's size), by as many as
+ * a configuration has seeds, the next of its
  * {@code samples} is proposed by {@link Tpe} from the best scores of its finished runs, early-stopped ones included
- * (their scores at the step they reached: low-fidelity observations, as BOHB counts them). Proposal k of a
- * combination draws from a generator seeded by the search's seed, the combination and k, and the observations come
+ * (their scores at the step they reached: low-fidelity observations, as BOHB counts them). With {@code repeats}, a
+ * configuration is proposed with all its seeds at once and observed by its runs' mean once all have finished. Proposal
+ * k of a combination draws from a generator seeded by the search's seed, the combination and k, and the observations come
  * from Kafka alone, so a restarted coordinator proposes what one that ran throughout would.
  */
 final class TpeProposer {
@@ -69,41 +71,69 @@ final class TpeProposer {
             for (int c = 0; c < combinations.size(); c++) {
                 Map<ExperimentField, Object> combination = combinations.get(c);
                 List<RunRecord> members = runs.stream().filter(r -> r.request() != null && belongs(r, combination, sweep)).toList();
-                if (waiting(sweep) || members.size() >= sweep.search().samples()) {
-                    continue;
-                }
-                Integer limit = sweep.schedule().maxConcurrent();
-                long unfinished = members.stream().filter(r -> !r.finished()).count();
-                if (unfinished >= (limit != null ? limit : sweep.search().startup())) {
-                    continue;
-                }
-                List<Tpe.Observation> observed = new ArrayList<>();
+                // a configuration is its values of the search space; with repeats it has one run per seed
+                Map<List<Object>, List<RunRecord>> configurations = new LinkedHashMap<>();
                 for (RunRecord run : members) {
-                    if (run.finished() && !Double.isNaN(run.bestScore())) {
-                        Map<ExperimentField, Object> values = new LinkedHashMap<>();
-                        sweep.search().space().keySet().forEach(field -> values.put(field, field.read(run.request())));
-                        observed.add(new Tpe.Observation(values, run.bestScore()));
-                    }
+                    configurations.computeIfAbsent(spaceValues(run, sweep), v -> new ArrayList<>()).add(run);
                 }
-                int k = members.size();
+                if (waiting(sweep) || configurations.size() >= sweep.search().samples()) {
+                    continue;
+                }
+                // a configuration's seeds go together: propose when there is room for all of them (at least that
+                // much room whatever maxConcurrent says, or the search would never go on)
+                Integer limit = sweep.schedule().maxConcurrent();
+                long allowed = Math.max(sweep.repeats(), limit != null ? limit : (long) sweep.search().startup() * sweep.repeats());
+                long unfinished = members.stream().filter(r -> !r.finished()).count();
+                if (unfinished + sweep.repeats() > allowed) {
+                    continue;
+                }
+                List<Tpe.Observation> observed = observations(configurations.values(), sweep);
+                int k = configurations.size();
                 for (int attempt = 0; attempt < TRIES; attempt++) {
                     SplittableRandom random = new SplittableRandom(sweep.search().seed() * 1_000_003L + c * 10_007L
                             + k * 101L + attempt);
                     Map<ExperimentField, Object> settings = new LinkedHashMap<>(combination);
                     Tpe.propose(sweep.search().space(), observed, random)
                             .forEach((field, value) -> settings.put(field, field.normalise(value, "search.space")));
-                    PlannedRun run = SweepPlanner.run(sweep, settings, now, k);
-                    if (!known.contains(run.runId()) && !pending.contains(run.runId())) {
-                        LOG.info("TPE proposes {} for sweep {} ({} of {} with {} results)", run.runId(), sweep.name(), k + 1,
-                                sweep.search().samples(), observed.size());
-                        pending.add(run.runId());
-                        proposals.add(run);
+                    List<PlannedRun> repeats = new ArrayList<>();
+                    for (Map<ExperimentField, Object> seeded : SweepPlanner.repeated(settings, sweep.repeats())) {
+                        repeats.add(SweepPlanner.run(sweep, seeded, now, members.size() + repeats.size()));
+                    }
+                    if (repeats.stream().noneMatch(run -> known.contains(run.runId()) || pending.contains(run.runId()))) {
+                        LOG.info("TPE proposes {} for sweep {} (configuration {} of {} with {} results)",
+                                repeats.stream().map(PlannedRun::runId).toList(), sweep.name(), k + 1, sweep.search().samples(),
+                                observed.size());
+                        repeats.forEach(run -> pending.add(run.runId()));
+                        proposals.addAll(repeats);
                         break;
                     }
                 }
             }
         }
         return proposals;
+    }
+
+    /**
+     * What TPE has seen: each configuration all of whose runs have finished, scored by the mean of its runs' best
+     * scores (a stopped run's at the step it reached).
+     */
+    private static List<Tpe.Observation> observations(java.util.Collection<List<RunRecord>> configurations, Sweep sweep) {
+        List<Tpe.Observation> observed = new ArrayList<>();
+        for (List<RunRecord> runs : configurations) {
+            double[] scores = runs.stream().mapToDouble(RunRecord::bestScore).filter(score -> !Double.isNaN(score)).toArray();
+            if (runs.size() < sweep.repeats() || !runs.stream().allMatch(RunRecord::finished) || scores.length == 0) {
+                continue;
+            }
+            Map<ExperimentField, Object> values = new LinkedHashMap<>();
+            sweep.search().space().keySet().forEach(field -> values.put(field, field.read(runs.get(0).request())));
+            observed.add(new Tpe.Observation(values, java.util.Arrays.stream(scores).average().orElseThrow()));
+        }
+        return observed;
+    }
+
+    /** The run's values of the sweep's search space, in the space's order. */
+    private static List<Object> spaceValues(RunRecord run, Sweep sweep) {
+        return sweep.search().space().keySet().stream().map(field -> field.read(run.request())).toList();
     }
 
     /** A proposal that could not be published: it is proposed again. */

@@ -79,9 +79,6 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         if (repeats < 1 || repeats > MAX_REPEATS) {
             throw new InvalidSweepException("repeats must be a whole number from 1 to " + MAX_REPEATS + ", got " + repeats);
         }
-        if (repeats > 1 && search.algorithm() == Search.Algorithm.TPE) {
-            throw new InvalidSweepException("repeats with search.algorithm tpe is not supported: TPE proposes from single runs");
-        }
         if (repeats > 1 && (grid.containsKey(ExperimentField.SEED) || search.space().containsKey(ExperimentField.SEED))) {
             throw new InvalidSweepException("repeats chooses each run's seed (base.seed, base.seed + 1, ...); leave seed out of "
                     + (grid.containsKey(ExperimentField.SEED) ? "grid" : "search.space"));

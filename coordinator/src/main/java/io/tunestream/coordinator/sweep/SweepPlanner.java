@@ -112,7 +112,7 @@ public final class SweepPlanner {
     }
 
     /** The configuration {@code repeats} times, with the seeds base.seed (42 unless set), base.seed + 1, ... */
-    private static List<Map<ExperimentField, Object>> repeated(Map<ExperimentField, Object> configuration, int repeats) {
+    public static List<Map<ExperimentField, Object>> repeated(Map<ExperimentField, Object> configuration, int repeats) {
         if (repeats == 1) {
             return List.of(configuration);
         }
