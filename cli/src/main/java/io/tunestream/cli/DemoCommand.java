@@ -4,6 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.broker.EmbeddedKafkaBroker;
 import io.tunestream.coordinator.kafka.SweepSubmitter;
+import io.tunestream.coordinator.results.HtmlReport;
+import io.tunestream.coordinator.results.Repeats;
 import io.tunestream.coordinator.results.ResultsTable;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.service.Coordinator;
@@ -144,13 +146,17 @@ final class DemoCommand implements Callable<Integer> {
                             broker.bootstrapServers(), metrics.port(), api.port(), runs.size());
                     stdout.flush();
                     finished = watch(coordinator, stdout);
+                    List<Repeats.Outcome> outcomes = ResultsTable.outcomes(finished);
+                    HtmlReport.write("demo: the notebook's comparison", finished.stream()
+                                    .map(run -> HtmlReport.of(run, coordinator.state())).toList(),
+                            Repeats.repeated(outcomes) ? Repeats.summarise(outcomes) : List.of(), root.resolve("report"));
                 }
                 String table = ResultsTable.render(finished, ResultsTable.Format.TABLE);
                 Files.writeString(root.resolve("results.md"), ResultsTable.render(finished, ResultsTable.Format.MARKDOWN));
                 Files.writeString(root.resolve("results.csv"), ResultsTable.render(finished, ResultsTable.Format.CSV));
                 stdout.printf("%nresults, sorted by each task's primary metric (accuracy for SST-2):%n%s%n", table);
-                stdout.printf("results.md and results.csv in %s; each run's directory (config, metrics.jsonl, checkpoints,"
-                        + " summary) in %s%n", root, root.resolve("checkpoints"));
+                stdout.printf("results.md, results.csv and report/index.html (open it in a browser) in %s; each run's"
+                        + " directory (config, metrics.jsonl, checkpoints, summary) in %s%n", root, root.resolve("checkpoints"));
                 stdout.flush();
                 return finished.stream().allMatch(r -> r.state() == RunState.SUCCEEDED) ? 0 : 1;
             } finally {

@@ -1,9 +1,14 @@
 package io.tunestream.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.coordinator.kafka.TopicSnapshot;
+import io.tunestream.coordinator.results.HtmlReport;
 import io.tunestream.coordinator.results.Repeats;
 import io.tunestream.coordinator.results.ResultsTable;
+import io.tunestream.coordinator.results.RunRecord;
+import io.tunestream.coordinator.service.CoordinatorState;
 import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.Scores;
 import io.tunestream.worker.run.RunDirectory;
@@ -20,29 +25,46 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tunestream report}: a comparison table of finished local runs by dataset, best primary metric first. */
+/**
+ * {@code tunestream report}: a comparison of finished runs by dataset, best primary metric first, of local run
+ * directories or of a sweep read from Kafka; with {@code --html}, also as one self-contained page.
+ */
 @Command(
         name = "report",
         mixinStandardHelpOptions = true,
-        description = "Compare finished runs by dataset: method, learning rate, parameter counts, each task's primary metric, wall time, samples/s.")
+        sortOptions = false,
+        description = "Compare runs by dataset: method, learning rate, parameter counts, each task's primary metric, wall time,"
+                + " samples/s. The runs are a sweep's, read from Kafka, or run directories written by 'tunestream train'."
+                + " With --html, also a page to open in a browser: the tables, learning curves per step, settings against"
+                + " the metric, per-method summaries.")
 final class ReportCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "RUN_DIR", arity = "1..*", description = "Run directories written by 'tunestream train'.")
-    List<Path> runs;
+    @Parameters(paramLabel = "SWEEP|RUN_DIR", arity = "1..*",
+            description = "A sweep's name, or run directories written by 'tunestream train'.")
+    List<String> sources;
 
     @Option(names = "--format", defaultValue = "markdown", description = "markdown or json (default: ${DEFAULT-VALUE}).")
     String format;
+
+    @Option(names = "--html", paramLabel = "DIR", description = "Also write the report as DIR/index.html: one file, viewable"
+            + " offline.")
+    Path html;
+
+    @Mixin
+    KafkaOptions kafka;
 
     /** One finished run; {@code medianStepSamplesPerSecond} is robust to pauses and to other load on the machine. */
     record Entry(String run, TrainingConfig config, TrainingSummary summary, double medianStepSamplesPerSecond) {}
@@ -52,6 +74,44 @@ final class ReportCommand implements Callable<Integer> {
         if (!format.equals("markdown") && !format.equals("json")) {
             throw new IllegalArgumentException("unknown format '" + format + "'; valid formats: markdown, json");
         }
+        if (html != null) {
+            OutputPaths.checkDirectory(html, "--html");
+        }
+        String only = sources.get(0);
+        if (sources.size() == 1 && !only.contains("/") && !Files.exists(Path.of(only))) {
+            return sweep(only);
+        }
+        return runDirectories(sources.stream().map(Path::of).toList());
+    }
+
+    /** A sweep's runs as Kafka knows them, finished or not. */
+    private int sweep(String sweep) {
+        Properties client;
+        try {
+            client = kafka.clientProperties();
+        } catch (IllegalArgumentException e) {
+            // the name may have been meant as a folder: say that none is here either
+            throw new IllegalArgumentException(e.getMessage() + "; and there is no run directory named " + sweep, e);
+        }
+        CoordinatorState state = new CoordinatorState();
+        TopicSnapshot.read(client, kafka.topics().runHistory(), KafkaOptions.TIMEOUT).forEach(state::apply);
+        List<RunRecord> runs = state.runs(sweep);
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers
+                    + ", and no run directory named " + sweep);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        ResultsCommand.print(out, runs, format.equals("json") ? ResultsTable.Format.JSON : ResultsTable.Format.MARKDOWN);
+        out.flush();
+        if (html != null) {
+            List<Repeats.Outcome> outcomes = ResultsTable.outcomes(runs);
+            writePage("sweep " + sweep, runs.stream().map(run -> HtmlReport.of(run, state)).toList(),
+                    Repeats.repeated(outcomes) ? Repeats.summarise(outcomes) : List.of());
+        }
+        return 0;
+    }
+
+    private int runDirectories(List<Path> runs) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<Entry> entries = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -103,14 +163,58 @@ final class ReportCommand implements Callable<Integer> {
                         Scores.format(s.metric(), s.finalEvaluation().score()), ProgressBar.duration(s.wallSeconds()),
                         s.samplesPerSecond(), e.medianStepSamplesPerSecond());
             }
-            List<Repeats.Outcome> outcomes = entries.stream().map(ReportCommand::outcome).toList();
-            if (Repeats.repeated(outcomes)) {
-                out.printf("%nConfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n%n");
-                out.print(ResultsTable.configurations(Repeats.summarise(outcomes), true));
-            }
+        }
+        List<Repeats.Outcome> outcomes = entries.stream().map(ReportCommand::outcome).toList();
+        List<Repeats.Summary> configurations = Repeats.repeated(outcomes) ? Repeats.summarise(outcomes) : List.of();
+        if (format.equals("markdown") && !configurations.isEmpty()) {
+            out.printf("%nConfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n%n");
+            out.print(ResultsTable.configurations(configurations, true));
         }
         out.flush();
+        if (html != null) {
+            List<HtmlReport.Run> pageRuns = new ArrayList<>();
+            for (Entry entry : entries) {
+                pageRuns.add(pageRun(json, entry));
+            }
+            writePage(entries.size() + " runs", pageRuns, configurations);
+        }
         return 0;
+    }
+
+    private void writePage(String title, List<HtmlReport.Run> runs, List<Repeats.Summary> configurations) {
+        Path page = HtmlReport.write(title, runs, configurations, html);
+        spec.commandLine().getErr().println("report written to " + page.toAbsolutePath().toUri());
+    }
+
+    /** A local run as the page shows it, its curves from metrics.jsonl. */
+    private static HtmlReport.Run pageRun(ObjectMapper json, Entry entry) throws IOException {
+        TrainingConfig config = entry.config();
+        TrainingSummary summary = entry.summary();
+        Map<String, Object> settings = new LinkedHashMap<>();
+        config.experimentValues().forEach((name, raw) -> ExperimentField.find(name)
+                .ifPresent(field -> settings.put(name, HtmlReport.settingValue(field.normalise(raw, "")))));
+        settings.put(ExperimentField.DATASET.fieldName(), dataset(config));
+        List<double[]> scores = new ArrayList<>();
+        List<double[]> losses = new ArrayList<>();
+        Path metrics = RunDirectory.existing(Path.of(entry.run())).metricsFile();
+        if (Files.isRegularFile(metrics)) {
+            for (String line : Files.readAllLines(metrics)) {
+                JsonNode node;
+                try {
+                    node = json.readTree(line);
+                } catch (IOException e) {
+                    continue; // a line cut short by a crash
+                }
+                switch (node.path("type").asText()) {
+                    case "step" -> losses.add(new double[] {node.path("step").asDouble(), node.path("loss").asDouble()});
+                    case "eval" -> scores.add(new double[] {node.path("step").asDouble(), node.path("score").asDouble()});
+                    default -> { }
+                }
+            }
+        }
+        return new HtmlReport.Run(entry.run(), summary.outcome(), dataset(config), summary.metric(), HtmlReport.number(summary.bestScore()),
+                summary.bestStep(), HtmlReport.number(summary.finalEvaluation().score()), summary.adapterParameters(),
+                summary.headParameters(), summary.wallSeconds(), summary.samplesPerSecond(), null, settings, scores, losses);
     }
 
     /** A run as an outcome of its configuration: its settings but the seed. */

@@ -50,17 +50,22 @@ final class ResultsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no runs of sweep '" + sweep + "' on " + kafka.bootstrapServers);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(ResultsTable.render(runs, chosen));
-        List<Repeats.Outcome> outcomes = ResultsTable.outcomes(runs);
-        if (Repeats.repeated(outcomes) && (chosen == ResultsTable.Format.TABLE || chosen == ResultsTable.Format.MARKDOWN)) {
-            out.printf("%nconfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n");
-            out.print(ResultsTable.configurations(Repeats.summarise(outcomes), chosen == ResultsTable.Format.MARKDOWN));
-        }
+        print(out, runs, chosen);
         out.flush();
         if (plot != null) {
             LearningCurvePlot.write(runs, state, plot);
             spec.commandLine().getErr().println("learning curves written to " + plot);
         }
         return 0;
+    }
+
+    /** The runs' table in {@code format}; for a table, then the configurations over their seeds where any repeats. */
+    static void print(PrintWriter out, List<RunRecord> runs, ResultsTable.Format format) {
+        out.print(ResultsTable.render(runs, format));
+        List<Repeats.Outcome> outcomes = ResultsTable.outcomes(runs);
+        if (Repeats.repeated(outcomes) && (format == ResultsTable.Format.TABLE || format == ResultsTable.Format.MARKDOWN)) {
+            out.printf("%nconfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n");
+            out.print(ResultsTable.configurations(Repeats.summarise(outcomes), format == ResultsTable.Format.MARKDOWN));
+        }
     }
 }

@@ -55,6 +55,9 @@ class DemoCommandTest {
         assertEquals(2 + 4, md.size());
         String lora = md.stream().filter(l -> l.contains("| lora |")).findFirst().orElseThrow();
         assertTrue(lora.contains("| 5.0e-04 | 42 |"), "the learning rate and seed lora ran with: " + lora);
+        List<String> reported = ReportPages.runs(out.resolve("report").resolve("index.html"));
+        assertEquals(4, reported.size(), "the report page's runs: " + reported);
+        assertTrue(md.stream().skip(2).allMatch(l -> reported.contains(l.split(" \\| ")[0].substring(2))), reported + "\n" + md);
     }
 
     /**

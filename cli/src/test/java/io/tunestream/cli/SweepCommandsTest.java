@@ -119,6 +119,8 @@ class SweepCommandsTest {
             assertEquals(1000, image.getWidth());
             assertEquals(900, image.getHeight());
 
+            assertReportPage(kafka.root.resolve("report"), bootstrap, runIds, statuses);
+
             CliRun status = CliRun.of("status", "six", "--bootstrap-servers", bootstrap);
             assertEquals(6, status.out().lines().filter(l -> l.contains("SUCCEEDED")).count(), status.out());
 
@@ -172,6 +174,68 @@ class SweepCommandsTest {
             assertEquals(runIds.get(0) + " has already finished (SUCCEEDED): nothing to cancel", done.out().strip());
             assertEquals(0, TopicSnapshot.read(kafka.clientProperties(), List.of(kafka.topics.control()), Duration.ofSeconds(30))
                     .size(), "a cancel was sent for nothing");
+        }
+    }
+
+    /**
+     * {@code report SWEEP --html}: the page opens in headless Chromium with nothing on its console, and its tables and
+     * charts hold every run with the scores Kafka has.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertReportPage(Path directory, String bootstrap, List<String> runIds, Map<String, RunStatus> statuses)
+            throws Exception {
+        CliRun reported = CliRun.of("report", "six", "--html", directory.toString(), "--bootstrap-servers", bootstrap);
+        assertEquals(0, reported.exitCode(), reported.err());
+        assertTrue(reported.out().startsWith("| run | state | dataset | method |"), reported.out());
+        assertTrue(reported.err().contains("report written to " + directory.resolve("index.html").toUri()), reported.err());
+        try (HeadlessChromium chromium = new HeadlessChromium(1400, 2400)) {
+            chromium.open(directory.resolve("index.html"));
+            List<org.openqa.selenium.logging.LogEntry> console = chromium.console();
+            assertEquals(List.of(), console.stream().map(e -> e.getLevel() + " " + e.getMessage()).toList(), "the page's console");
+            List<String> rows = (List<String>) chromium.script("return Array.from(document.querySelectorAll("
+                    + "'section[data-dataset=\"glue-sst2\"] tr[data-run]')).map(function (r) { return r.getAttribute('data-run'); });");
+            assertEquals(runIds.stream().sorted().toList(), rows.stream().sorted().toList(), "the runs' table");
+            assertEquals(statuses.values().stream().mapToDouble(st -> st.getSummary().getBestScore()).max().orElseThrow(),
+                    statuses.get(rows.get(0)).getSummary().getBestScore(), 0.0, "the best run first");
+            long methodRows = (Long) chromium.script("return document.querySelectorAll('section[data-dataset=\"glue-sst2\"]"
+                    + " table')[1].querySelectorAll('tbody tr').length;");
+            assertEquals(3, methodRows, "a summary row per method");
+            for (String chart : List.of("curves", "losses")) {
+                List<List<Object>> series = (List<List<Object>>) chromium.script("return tunestream.charts." + chart
+                        + "['glue-sst2'].getOption().series.map(function (s) { return [s.name, s.data]; });");
+                assertEquals(6, series.size(), chart);
+                for (List<Object> one : series) {
+                    List<List<Number>> points = (List<List<Number>>) one.get(1);
+                    RunStatus status = statuses.get((String) one.get(0));
+                    if (chart.equals("curves")) {
+                        // evaluations at steps 5 and 10; the best of them is the run's best score
+                        assertEquals(List.of(5L, 10L), points.stream().map(p -> p.get(0).longValue()).toList(), one.toString());
+                        assertEquals(status.getSummary().getBestScore(),
+                                points.stream().mapToDouble(p -> p.get(1).doubleValue()).max().orElseThrow(), 1e-9, one.toString());
+                    } else {
+                        assertEquals(10, points.size(), "a loss per step: " + one);
+                    }
+                }
+            }
+            List<List<Object>> lines = (List<List<Object>>) chromium.script("var o = tunestream.charts.parallel['glue-sst2']"
+                    + ".getOption(); return o.series[0].data.map(function (d) { return [d.name, d.value]; });");
+            assertEquals(runIds.stream().sorted().toList(), lines.stream().map(l -> (String) l.get(0)).sorted().toList(),
+                    "a parallel-coordinates line per run");
+            List<String> axes = (List<String>) chromium.script("return tunestream.charts.parallel['glue-sst2'].getOption()"
+                    + ".parallelAxis.map(function (a) { return a.name; });");
+            // the settings in which the runs differ, method first: the seed, and the methods' own defaults
+            assertEquals("method", axes.get(0), axes.toString());
+            assertTrue(axes.contains("seed") && axes.contains("lr") && !axes.contains("rank"), axes.toString());
+            assertEquals("accuracy", axes.get(axes.size() - 1), axes.toString());
+            for (List<Object> line : lines) {
+                List<Object> values = (List<Object>) line.get(1);
+                RunStatus status = statuses.get((String) line.get(0));
+                assertEquals(axes.size(), values.size(), axes + ": " + line);
+                assertEquals(status.getExperiment().get("method"), values.get(0), line.toString());
+                assertEquals(status.getSummary().getBestScore(), ((Number) values.get(values.size() - 1)).doubleValue(), 1e-9,
+                        line.toString());
+            }
+            assertEquals(List.of(), chromium.console(), "the page's console after reading its charts");
         }
     }
 

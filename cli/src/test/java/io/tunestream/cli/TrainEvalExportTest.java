@@ -112,15 +112,28 @@ class TrainEvalExportTest {
 
     /** Two seeds of one configuration: the report adds its mean, spread and count (docs/sweeps.md, Repeats). */
     @Test
-    void reportTakesTheSeedsOfAConfigurationTogether() {
+    void reportTakesTheSeedsOfAConfigurationTogether() throws Exception {
         Path secondSeed = temp.resolve("lora-seed-43");
         assertEquals(0, run(train("lora", secondSeed, "--seed", "43")).exitCode());
-        CliRun report = run("report", loraRun.toString(), secondSeed.toString());
+        Path page = temp.resolve("html");
+        CliRun report = run("report", loraRun.toString(), secondSeed.toString(), "--html", page.toString());
         assertEquals(0, report.exitCode(), report.err());
         String out = report.out();
         assertTrue(out.contains("Configurations over their seeds"), out);
         String row = out.lines().filter(l -> l.startsWith("| glue-sst2 | method=lora | 2 | accuracy |")).findFirst().orElse("");
         assertTrue(row.endsWith(" | best |"), "one configuration of two runs, the best:\n" + out);
+        // the page: both runs with their curves from metrics.jsonl, and the configuration over its two seeds
+        JsonNode data = ReportPages.data(page.resolve("index.html"));
+        assertEquals(Set.of(loraRun.toString(), secondSeed.toString()), Set.copyOf(ReportPages.runs(page.resolve("index.html"))));
+        for (JsonNode run : data.path("runs")) {
+            long evaluations = Files.readAllLines(Path.of(run.path("run").asText(), "metrics.jsonl")).stream()
+                    .filter(l -> l.contains("\"type\":\"eval\"")).count();
+            assertEquals(evaluations, run.path("scores").size(), run.toString());
+            assertTrue(run.path("losses").size() > 0, run.toString());
+            assertEquals(42 + (run.path("run").asText().equals(secondSeed.toString()) ? 1 : 0), run.path("settings").path("seed").asInt());
+        }
+        assertEquals("method=lora", data.path("configurations").get(0).path("configuration").asText(), data.toString());
+        assertEquals(2, data.path("configurations").get(0).path("runs").asInt());
         CliRun single = run("report", loraRun.toString());
         assertTrue(!single.out().contains("Configurations"), "one run is no repeat:\n" + single.out());
     }

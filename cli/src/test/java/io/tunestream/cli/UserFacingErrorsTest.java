@@ -147,5 +147,9 @@ class UserFacingErrorsTest {
                     err, command.toString());
             assertTrue(seconds < 10, command + " took " + seconds + " s");
         }
+        // report takes a sweep or run directories: a name that is neither says so
+        assertEquals("error: no Kafka broker answered at " + address + " (connection refused): start one with"
+                + " './tunestream broker', or give its address with --bootstrap-servers or TUNESTREAM_BOOTSTRAP_SERVERS;"
+                + " and there is no run directory named one", refused(List.of("report", "one", "--bootstrap-servers", address)));
     }
 }
