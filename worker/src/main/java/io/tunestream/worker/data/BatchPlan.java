@@ -42,6 +42,19 @@ public final class BatchPlan {
         return batches;
     }
 
+    /**
+     * A batch cut into consecutive micro-batches of {@code size} (the last possibly smaller), for gradient accumulation:
+     * a bucketed batch's sentences are of similar length, so its micro-batches pad about as little as it does.
+     */
+    public static List<int[]> micro(int[] batch, int size) {
+        requirePositive(size);
+        List<int[]> micro = new ArrayList<>();
+        for (int start = 0; start < batch.length; start += size) {
+            micro.add(Arrays.copyOfRange(batch, start, Math.min(batch.length, start + size)));
+        }
+        return micro;
+    }
+
     /** Evaluation batches: every example once, sorted by length, no shuffling. */
     public static List<int[]> evaluation(EncodedDataset data, int batchSize) {
         requirePositive(batchSize);

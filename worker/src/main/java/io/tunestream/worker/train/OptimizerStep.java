@@ -10,8 +10,8 @@ import io.tunestream.worker.model.TokenBatch;
 import java.util.List;
 
 /**
- * One optimizer step on one batch: forward in training mode, the task's loss (cross-entropy or squared error),
- * backward, gradient clipping, AdamW.
+ * One optimizer step on one batch, or on its micro-batches with gradient accumulation: forward in training mode, the
+ * task's loss (cross-entropy or squared error), backward, gradient clipping, AdamW.
  * The trainer, the benchmark and the tests all step through here.
  *
  * @param loss the batch's training loss
@@ -26,11 +26,27 @@ public record OptimizerStep(double loss, double gradientNorm) {
 
     public static OptimizerStep run(AdaptedModel model, AdamW optimizer, Batch batch, double learningRate,
             double gradientClip) {
-        try (StepScope scope = model.openStep()) {
-            float loss = forwardBackward(model, scope, batch);
-            double gradientNorm = optimizer.step(learningRate, gradientClip);
-            return new OptimizerStep(loss, gradientNorm);
+        return run(model, optimizer, List.of(batch), learningRate, gradientClip);
+    }
+
+    /**
+     * One optimizer step over the micro-batches of one batch (gradient accumulation): each micro-batch's forward and
+     * backward in turn, its activations freed before the next, its loss weighted by its share of the examples, so that
+     * the accumulated gradient is the whole batch's mean-loss gradient; then clipping and AdamW once. Returns the
+     * whole batch's loss.
+     */
+    public static OptimizerStep run(AdaptedModel model, AdamW optimizer, List<Batch> microBatches, double learningRate,
+            double gradientClip) {
+        int examples = microBatches.stream().mapToInt(Batch::size).sum();
+        double loss = 0;
+        for (Batch micro : microBatches) {
+            double share = (double) micro.size() / examples;
+            try (StepScope scope = model.openStep()) {
+                loss += share * forwardBackward(model, scope, micro, share);
+            }
         }
+        double gradientNorm = optimizer.step(learningRate, gradientClip);
+        return new OptimizerStep(loss, gradientNorm);
     }
 
     /**
@@ -43,18 +59,21 @@ public record OptimizerStep(double loss, double gradientNorm) {
 
     public static void rehearse(AdaptedModel model, AdamW optimizer, Batch batch) {
         try (StepScope scope = model.openStep()) {
-            forwardBackward(model, scope, batch);
+            forwardBackward(model, scope, batch, 1);
         } finally {
             optimizer.clearGradients();
         }
     }
 
-    /** Forward in training mode, the loss and backward; returns the loss. */
-    private static float forwardBackward(AdaptedModel model, StepScope scope, Batch batch) {
+    /**
+     * Forward in training mode, the loss and backward of the loss times {@code weight} (the gradients add up in the
+     * parameters until the optimizer step clears them); returns the unweighted loss.
+     */
+    private static float forwardBackward(AdaptedModel model, StepScope scope, Batch batch, double weight) {
         NDList inputs = TokenBatch.of(scope.manager(), batch.tokenIds(), batch.typeIds());
         try (GradMode recording = GradMode.enabled()) {
             NDArray value = Losses.of(model.logits(scope, inputs, true), batch, scope.manager());
-            GradMode.backward(value);
+            GradMode.backward(weight == 1 ? value : value.mul((float) weight));
             return value.getFloat();
         }
     }

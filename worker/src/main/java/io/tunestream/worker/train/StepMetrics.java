@@ -12,8 +12,8 @@ package io.tunestream.worker.train;
  * @param samplesPerSecond examples of this step over its wall time
  * @param tokensPerSecond real (unpadded) tokens of this step over its wall time
  * @param stepMillis wall time of the step: forward, backward, clipping, update
- * @param batchSize examples in the batch
- * @param paddedTokens tokens computed (batch size times the longest sentence)
+ * @param batchSize examples in the step (all its micro-batches)
+ * @param paddedTokens tokens computed (each micro-batch's size times its longest sentence, summed)
  */
 public record StepMetrics(
         long step,

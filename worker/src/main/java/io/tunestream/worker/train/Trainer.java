@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -72,9 +73,14 @@ public final class Trainer {
         return ((long) examples + batchSize - 1) / batchSize;
     }
 
-    /** Steps the run takes: all epochs, capped by {@code maxSteps} when set. */
+    /** Examples per optimizer step: {@code gradAccum} micro-batches of {@code batchSize}. */
+    private int effectiveBatchSize() {
+        return config.batchSize() * config.gradAccum();
+    }
+
+    /** Optimizer steps the run takes: all epochs, capped by {@code maxSteps} when set. */
     public long totalSteps() {
-        long all = config.epochs() * batchesPerEpoch(train.size(), config.batchSize());
+        long all = config.epochs() * batchesPerEpoch(train.size(), effectiveBatchSize());
         return config.maxSteps() > 0 ? Math.min(all, config.maxSteps()) : all;
     }
 
@@ -84,7 +90,7 @@ public final class Trainer {
      */
     public TrainingSummary run(BooleanSupplier stopRequested) {
         long totalSteps = totalSteps();
-        long perEpoch = batchesPerEpoch(train.size(), config.batchSize());
+        long perEpoch = batchesPerEpoch(train.size(), effectiveBatchSize());
         LearningRateSchedule schedule = LearningRateSchedule.of(config.learningRate(), config.warmupRatio(), totalSteps);
         try (AdamW optimizer = new AdamW(model.trainableParameters(), config.weightDecay(), model.manager())) {
             TrainingState state = TrainingCheckpoint.find(runDirectory.latestCheckpoint())
@@ -108,7 +114,7 @@ public final class Trainer {
             for (long step = state.step(); step < totalSteps; step++) {
                 int epoch = (int) (step / perEpoch);
                 if (epoch != planEpoch) {
-                    plan = BatchPlan.training(train, config.batchSize(), config.seed(), epoch);
+                    plan = BatchPlan.training(train, effectiveBatchSize(), config.seed(), epoch);
                     planEpoch = epoch;
                 }
                 int[] batch = plan.get((int) (step % perEpoch));
@@ -161,8 +167,11 @@ public final class Trainer {
      * Dropout masks are reseeded before every step, so this changes no step that follows (RehearsalTest).
      */
     private void rehearse(AdamW optimizer, int epoch) {
-        int[] batch = BatchPlan.largest(train, BatchPlan.training(train, config.batchSize(), config.seed(), epoch));
-        OptimizerStep.rehearse(model, optimizer, train.batch(batch));
+        List<int[]> micro = new ArrayList<>();
+        for (int[] batch : BatchPlan.training(train, effectiveBatchSize(), config.seed(), epoch)) {
+            micro.addAll(BatchPlan.micro(batch, config.batchSize()));
+        }
+        OptimizerStep.rehearse(model, optimizer, train.batch(BatchPlan.largest(train, micro)));
         for (EvaluationSet set : dev) {
             Evaluator.rehearse(model, set.data(), config.evalBatchSize());
         }
@@ -172,18 +181,21 @@ public final class Trainer {
         long started = System.nanoTime();
         // dropout masks as a function of (seed, step): a resumed run draws the same masks
         Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
-        Batch batch = train.batch(indices);
-        List<long[]> ids = batch.tokenIds();
+        List<Batch> microBatches = BatchPlan.micro(indices, config.batchSize()).stream().map(train::batch).toList();
         long realTokens = 0;
-        int longest = 0;
-        for (long[] sequence : ids) {
-            realTokens += sequence.length;
-            longest = Math.max(longest, sequence.length);
+        long paddedTokens = 0;
+        for (Batch micro : microBatches) {
+            int longest = 0;
+            for (long[] sequence : micro.tokenIds()) {
+                realTokens += sequence.length;
+                longest = Math.max(longest, sequence.length);
+            }
+            paddedTokens += (long) longest * micro.size();
         }
-        OptimizerStep result = OptimizerStep.run(model, optimizer, batch, learningRate, config.gradientClip());
+        OptimizerStep result = OptimizerStep.run(model, optimizer, microBatches, learningRate, config.gradientClip());
         double seconds = (System.nanoTime() - started) / 1e9;
         return new StepMetrics(step + 1, totalSteps, epoch, result.loss(), learningRate, result.gradientNorm(),
-                batch.size() / seconds, realTokens / seconds, seconds * 1000, batch.size(), (long) longest * batch.size());
+                indices.length / seconds, realTokens / seconds, seconds * 1000, indices.length, paddedTokens);
     }
 
     private void checkpoint(AdamW optimizer, TrainingState state) {

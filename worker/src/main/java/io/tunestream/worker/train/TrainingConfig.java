@@ -30,7 +30,8 @@ import java.util.Optional;
  * @param targets projections to patch
  * @param tailMode {@code salt_edora} only: free or polar; null for every other method
  * @param learningRate peak learning rate; null: the method's default
- * @param batchSize training batch size
+ * @param batchSize examples per forward pass
+ * @param gradAccum micro-batches of {@code batchSize} per optimizer step: the effective batch is their product
  * @param epochs passes over the training set
  * @param maxSteps stop after this many optimizer steps; 0: no limit
  * @param warmupRatio share of the steps spent warming up linearly, then linear decay to zero
@@ -60,6 +61,7 @@ public record TrainingConfig(
         String tailMode,
         Double learningRate,
         Integer batchSize,
+        Integer gradAccum,
         Integer epochs,
         Integer maxSteps,
         Double warmupRatio,
@@ -79,7 +81,7 @@ public record TrainingConfig(
     /** A config with only the method set; everything else at its default. */
     public static TrainingConfig forMethod(String method) {
         return new TrainingConfig(null, method, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -100,6 +102,7 @@ public record TrainingConfig(
                 ExperimentField.TAIL_MODE.appliesTo(adapterMethod.id()) ? TailMode.fromId(orDefault(tailMode, "free")).id() : null,
                 orDefault(learningRate, adapterMethod.defaultLearningRate()),
                 orDefault(batchSize, 32),
+                orDefault(gradAccum, 1),
                 orDefault(epochs, 1),
                 orDefault(maxSteps, 0),
                 orDefault(warmupRatio, 0.06),
@@ -149,7 +152,7 @@ public record TrainingConfig(
         TrainingConfig upgraded = layout == null ? withLayout(sst2Layout) : this;
         if (tailMode != null && method != null && !ExperimentField.TAIL_MODE.appliesTo(method)) {
             upgraded = new TrainingConfig(model, method, rank, alpha, dropout, targets, null, learningRate, batchSize,
-                    epochs, maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength,
+                    gradAccum, epochs, maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength,
                     trainSamples, evalBatchSize, seed, dataset, trainFile, devFile, upgraded.layout);
         }
         return upgraded;
@@ -157,8 +160,8 @@ public record TrainingConfig(
 
     /** This config reading its data with {@code resolved}: a run records the layout it trained with. */
     public TrainingConfig withLayout(DataLayout resolved) {
-        return new TrainingConfig(model, method, rank, alpha, dropout, targets, tailMode, learningRate, batchSize, epochs,
-                maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength, trainSamples,
+        return new TrainingConfig(model, method, rank, alpha, dropout, targets, tailMode, learningRate, batchSize, gradAccum,
+                epochs, maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength, trainSamples,
                 evalBatchSize, seed, dataset, trainFile, devFile, resolved);
     }
 

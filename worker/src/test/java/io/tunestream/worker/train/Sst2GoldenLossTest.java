@@ -28,7 +28,7 @@ class Sst2GoldenLossTest {
 
     @Test
     void fiftyLoraStepsOnSst2LoseExactlyWhatTheyLostBefore(@TempDir Path run) throws IOException {
-        TrainingConfig requested = new TrainingConfig(null, "lora", null, null, null, null, null, null, 32, null, 50,
+        TrainingConfig requested = new TrainingConfig(null, "lora", null, null, null, null, null, null, 32, null, null, 50,
                 null, null, null, 0, null, 64, 1600, null, 42L, null, null, null, null);
         Experiment experiment = Experiment.prepare(requested, TestModels.REGISTRY, TestModels.CATALOG,
                 new DatasetCatalog(Optional.of(TestModels.sharedData())));

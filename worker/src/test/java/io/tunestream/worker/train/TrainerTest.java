@@ -27,8 +27,13 @@ class TrainerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static TrainingConfig config(String method, String tailMode) {
-        return new TrainingConfig("random:tiny", method, 4, null, 0.1, null, method.equals("salt_edora") ? tailMode : null, 5e-3, 8, 2, 0, 0.2, 0.01, 1.0,
-                7, 0, 32, 40, 64, 3L, null, null, null, null);
+        return config(method, tailMode, 8, 1);
+    }
+
+    /** 40 examples, two epochs, in batches of {@code batchSize} x {@code gradAccum}. */
+    private static TrainingConfig config(String method, String tailMode, int batchSize, int gradAccum) {
+        return new TrainingConfig("random:tiny", method, 4, null, 0.1, null, method.equals("salt_edora") ? tailMode : null, 5e-3,
+                batchSize, gradAccum, 2, 0, 0.2, 0.01, 1.0, 7, 0, 32, 40, 64, 3L, null, null, null, null);
     }
 
     /**
@@ -51,6 +56,24 @@ class TrainerTest {
             assertEquals(uninterrupted.get(i), resumed.get(i), 1e-5, method + ": loss at step " + (i + 1));
         }
         assertTrue(uninterrupted.stream().distinct().count() > 5, "losses vary from step to step");
+    }
+
+    /**
+     * With gradient accumulation (two micro-batches of 4 per step) the run takes the optimizer steps of batches of 8, and
+     * a run stopped after step 3 and resumed reproduces the uninterrupted one.
+     */
+    @org.junit.jupiter.api.Test
+    void withGradientAccumulationTheScheduleCountsOptimizerStepsAndResumeStaysExact(@TempDir Path temp) throws Exception {
+        Experiment experiment = Experiment.prepare(config("lora", null, 4, 2), TestModels.REGISTRY, TestModels.CATALOG,
+                new DatasetCatalog(Optional.of(TestModels.sharedData())));
+        List<Double> uninterrupted = train(experiment, temp.resolve("whole"), Long.MAX_VALUE);
+        assertEquals(10, uninterrupted.size(), "2 epochs of 5 steps of 2 x 4 examples");
+        Path interrupted = temp.resolve("interrupted");
+        assertEquals(3, train(experiment, interrupted, 3).size());
+        List<Double> resumed = train(experiment, interrupted, Long.MAX_VALUE);
+        for (int i = 0; i < uninterrupted.size(); i++) {
+            assertEquals(uninterrupted.get(i), resumed.get(i), 1e-5, "loss at step " + (i + 1));
+        }
     }
 
     /**
