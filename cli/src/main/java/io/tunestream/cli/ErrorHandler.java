@@ -2,6 +2,7 @@ package io.tunestream.cli;
 
 import io.tunestream.schemas.IoErrors;
 import io.tunestream.schemas.KafkaUnavailableException;
+import io.tunestream.worker.train.OutOfDeviceMemoryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
@@ -35,6 +36,9 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         } else if (cause instanceof IOException io) {
             Path file = io instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : null;
             err.println("error: " + (file == null ? "" : file + ": ") + IoErrors.reason(file, io));
+            code = FAILURE;
+        } else if (cause instanceof OutOfDeviceMemoryException) {
+            err.println("error: " + cause.getMessage() + "; a shorter --max-length or a smaller model would fit");
             code = FAILURE;
         } else if (cause instanceof KafkaUnavailableException) {
             err.println("error: " + cause.getMessage());

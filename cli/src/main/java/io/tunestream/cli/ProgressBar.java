@@ -63,6 +63,13 @@ final class ProgressBar implements TrainingListener {
         out.println(terminal ? "\r" + text + " ".repeat(20) : text);
     }
 
+    @Override
+    public void onMicroBatch(long step, int from, int to, String reason) {
+        String text = String.format(Locale.ROOT, "step %d ran out of device memory with micro-batches of %d: going on with %d"
+                + " (the same effective batch; %s)", step, from, to, reason);
+        out.println(terminal ? "\r" + text : text);
+    }
+
     private String line(long step) {
         double fraction = totalSteps == 0 ? 1 : (double) step / totalSteps;
         int filled = (int) Math.round(fraction * WIDTH);

@@ -52,6 +52,19 @@ public final class TestModels {
         return AdaptedModel.build(model, REGISTRY.get(method), options, 7, manager);
     }
 
+    /**
+     * What libtorch raises when its allocator cannot give memory: here, the CPU allocator asked for 1 TiB. Tests limit
+     * device memory by throwing it (the trainer's DeviceMemory hook).
+     */
+    public static ai.djl.engine.EngineException libtorchOutOfMemory() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.zeros(new ai.djl.ndarray.types.Shape(1L << 38)).close();
+        } catch (ai.djl.engine.EngineException e) {
+            return e;
+        }
+        throw new AssertionError("a 1 TiB allocation succeeded");
+    }
+
     /** Random token sequences of different lengths, so that padding is exercised. */
     public static List<long[]> randomSequences(int count, int vocab, long seed) {
         Random random = new Random(seed);

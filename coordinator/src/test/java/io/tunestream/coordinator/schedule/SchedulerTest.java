@@ -98,13 +98,15 @@ class SchedulerTest {
     }
 
     @Test
-    void badRequestsAndTrainingFailuresAreNeverRetried() {
-        workers(2, T0);
+    void badRequestsTrainingFailuresAndRunsTooLargeForMemoryAreNeverRetried() {
+        workers(3, T0);
         submit(request("bad", "s", 0, 0), T0);
         submit(request("nan", "s", 0, 1), T0);
-        assertEquals(List.of("bad", "nan"), dispatched(scheduler.plan(T0)));
+        submit(request("huge", "s", 0, 2), T0);
+        assertEquals(List.of("bad", "nan", "huge"), dispatched(scheduler.plan(T0)));
         fail("bad", FailureKind.BAD_REQUEST, 0, T0.plusSeconds(1));
         fail("nan", FailureKind.TRAINING, 0, T0.plusSeconds(1));
+        fail("huge", FailureKind.RESOURCE, 0, T0.plusSeconds(1));
         assertEquals(List.of(), scheduler.plan(T0.plusSeconds(3600)));
     }
 

@@ -49,6 +49,7 @@ public final class WorkerMetrics {
     private final Counter samples;
     private final Counter tokens;
     private final Counter heartbeats;
+    private final Counter memoryRecoveries;
     private final Timer stepTime;
     private final ScheduledExecutorService removals;
     /** Series of runs that ended and wait for their removal, by run id. */
@@ -84,6 +85,8 @@ public final class WorkerMetrics {
                 .description("real (unpadded) training tokens processed").register(registry);
         heartbeats = Counter.builder("tunestream.worker.heartbeats").tag("worker", workerId)
                 .description("heartbeats sent").register(registry);
+        memoryRecoveries = Counter.builder("tunestream.worker.memory.recoveries").tag("worker", workerId)
+                .description("steps that ran out of device memory and went on with half the micro-batch").register(registry);
         stepTime = Timer.builder("tunestream.worker.step.duration").tag("worker", workerId)
                 .description("wall time of a training step").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
@@ -165,6 +168,11 @@ public final class WorkerMetrics {
         if (run != null) {
             run.evaluation(metrics);
         }
+    }
+
+    /** A step ran out of device memory and is retried with half the micro-batch. */
+    public void memoryRecovered() {
+        memoryRecoveries.increment();
     }
 
     public void heartbeatSent() {

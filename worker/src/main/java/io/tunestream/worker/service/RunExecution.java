@@ -18,6 +18,8 @@ import io.tunestream.worker.run.SupersededException;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Evaluator;
 import io.tunestream.worker.train.Trainer;
+import io.tunestream.worker.train.DeviceMemory;
+import io.tunestream.worker.train.OutOfDeviceMemoryException;
 import io.tunestream.worker.train.TrainingListener;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingSummary;
@@ -50,10 +52,11 @@ final class RunExecution implements Callable<RunOutcome> {
     private final AtomicReference<StopReason> stop;
     private final ClusterView view;
     private final RunLease lease;
+    private final DeviceMemory memory;
 
     RunExecution(ExperimentRequest request, TrainingListener listener, RequestMapper mapper, AdapterRegistry registry,
             ModelCatalog models, DatasetCatalog datasets, Path checkpointStore, AtomicReference<StopReason> stop,
-            ClusterView view, RunLease lease) {
+            ClusterView view, RunLease lease, DeviceMemory memory) {
         this.request = request;
         this.listener = listener;
         this.mapper = mapper;
@@ -64,6 +67,7 @@ final class RunExecution implements Callable<RunOutcome> {
         this.stop = stop;
         this.view = view;
         this.lease = lease;
+        this.memory = memory;
     }
 
     @Override
@@ -96,7 +100,7 @@ final class RunExecution implements Callable<RunOutcome> {
             try (NDManager manager = NDManager.newBaseManager();
                     AdaptedModel model = experiment.buildModel(manager)) {
                 Trainer trainer = new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
-                        runDirectory, listener);
+                        runDirectory, listener).withDeviceMemory(memory);
                 summary = trainer.run(stopRequested);
                 if (stop.get() == StopReason.ORDERED && !summary.outcome().equals("completed") && summary.steps() > 0) {
                     summary = finalSummary(summary, model, experiment, runDirectory);
@@ -115,6 +119,10 @@ final class RunExecution implements Callable<RunOutcome> {
             // the request was valid, but this worker cannot serve it (e.g. its dataset files are missing)
             LOG.warn("run {} cannot start here: {}", runId, e.getMessage());
             return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, e.getMessage());
+        } catch (OutOfDeviceMemoryException e) {
+            // even micro-batches of one example did not fit: the same settings would fail the same way anywhere alike
+            LOG.warn("run {} does not fit in device memory: {}", runId, e.getMessage());
+            return new RunOutcome.Failed(FailureKind.RESOURCE, null, e.getMessage());
         } catch (UncheckedIOException | EngineException | OutOfMemoryError e) {
             LOG.warn("run {} failed on this worker", runId, e);
             return new RunOutcome.Failed(FailureKind.INFRASTRUCTURE, null, e.toString());

@@ -42,6 +42,7 @@ final class RunReporter implements TrainingListener {
 
     private long step;
     private long totalSteps;
+    private Integer microBatchSize;
     private Double latestLoss;
     private String metric = "accuracy";
     private Double bestScore;
@@ -81,6 +82,7 @@ final class RunReporter implements TrainingListener {
     @Override
     public synchronized void onPrepared(TrainingConfig config) {
         experiment = config.experimentValues();
+        microBatchSize = config.batchSize();
         log("INFO", "attempt " + attempt + " on " + workerId + ": " + experiment.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
     }
@@ -133,6 +135,15 @@ final class RunReporter implements TrainingListener {
             stepMillis += m.stepMillis();
             steps++;
         }
+    }
+
+    /** A step ran out of device memory: the log says so, and every status from now on carries the new micro-batch. */
+    @Override
+    public synchronized void onMicroBatch(long failedStep, int from, int to, String reason) {
+        microBatchSize = to;
+        log("WARN", "out of device memory at step " + failedStep + " with micro-batches of " + from + ": going on with "
+                + to + " (" + reason + ")");
+        publish(RunState.RUNNING);
     }
 
     /** What streaming this attempt cost its training thread: time in publish calls against time in steps. */
@@ -230,7 +241,7 @@ final class RunReporter implements TrainingListener {
                 .setLatestLoss(latestLoss).setBestStep(bestStep).setMetric(metric).setBestScore(bestScore)
                 .setBestAccuracy(bestScore == null || !metric.equals("accuracy") ? null : bestScore)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)
-                .setFinishedAt(terminal ? now : null).setExperiment(experiment).build();
+                .setFinishedAt(terminal ? now : null).setExperiment(experiment).setMicroBatchSize(microBatchSize).build();
         return publisher.status(request.getRunId(), status);
     }
 }

@@ -29,6 +29,7 @@ import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.RunLease;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
+import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.TrainingListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +87,13 @@ public final class Worker implements Runnable {
     private volatile RunReporter currentReporter;
     private final AtomicReference<AtomicReference<StopReason>> currentStop = new AtomicReference<>();
     private volatile PublishingCost lastPublishingCost;
+    private volatile DeviceMemory deviceMemory = DeviceMemory.ENGINE;
+
+    /** This worker's runs taking micro-batch memory through {@code memory} (tests limit memory this way). */
+    public Worker withDeviceMemory(DeviceMemory memory) {
+        this.deviceMemory = memory;
+        return this;
+    }
 
     /** A worker whose meters no one reads (tests, embedded use). */
     public Worker(WorkerConfig config) {
@@ -313,9 +321,14 @@ public final class Worker implements Runnable {
                 public void onEvaluation(EvalMetrics evaluation) {
                     metrics.evaluation(evaluation);
                 }
+
+                @Override
+                public void onMicroBatch(long step, int from, int to, String reason) {
+                    metrics.memoryRecovered();
+                }
             });
             Future<RunOutcome> running = training.submit(new RunExecution(request, listener, mapper, registry,
-                    models, datasets, config.checkpointStore(), stop, view, lease));
+                    models, datasets, config.checkpointStore(), stop, view, lease, deviceMemory));
             outcome = await(running, stop);
         } finally {
             currentStop.set(null);

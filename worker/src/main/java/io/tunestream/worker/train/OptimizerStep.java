@@ -37,16 +37,26 @@ public record OptimizerStep(double loss, double gradientNorm) {
      */
     public static OptimizerStep run(AdaptedModel model, AdamW optimizer, List<Batch> microBatches, double learningRate,
             double gradientClip) {
+        double loss = accumulate(model, microBatches, DeviceMemory.ENGINE);
+        double gradientNorm = optimizer.step(learningRate, gradientClip);
+        return new OptimizerStep(loss, gradientNorm);
+    }
+
+    /**
+     * The forward and backward passes of a step's micro-batches, their gradients added up in the parameters for the
+     * optimizer's step; returns the whole batch's loss. A failure leaves partial gradients: clear them before retrying.
+     */
+    public static double accumulate(AdaptedModel model, List<Batch> microBatches, DeviceMemory memory) {
         int examples = microBatches.stream().mapToInt(Batch::size).sum();
         double loss = 0;
         for (Batch micro : microBatches) {
             double share = (double) micro.size() / examples;
             try (StepScope scope = model.openStep()) {
+                memory.reserve(micro);
                 loss += share * forwardBackward(model, scope, micro, share);
             }
         }
-        double gradientNorm = optimizer.step(learningRate, gradientClip);
-        return new OptimizerStep(loss, gradientNorm);
+        return loss;
     }
 
     /**
@@ -58,7 +68,12 @@ public record OptimizerStep(double loss, double gradientNorm) {
     }
 
     public static void rehearse(AdaptedModel model, AdamW optimizer, Batch batch) {
+        rehearse(model, optimizer, batch, DeviceMemory.ENGINE);
+    }
+
+    public static void rehearse(AdaptedModel model, AdamW optimizer, Batch batch, DeviceMemory memory) {
         try (StepScope scope = model.openStep()) {
+            memory.reserve(batch);
             forwardBackward(model, scope, batch, 1);
         } finally {
             optimizer.clearGradients();

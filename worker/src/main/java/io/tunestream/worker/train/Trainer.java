@@ -37,6 +37,9 @@ public final class Trainer {
     private final TrainingListener listener;
     private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
     private long lastCheckpointNanos;
+    private DeviceMemory memory = DeviceMemory.ENGINE;
+    /** Examples per forward pass: the config's batchSize, halved each time a step runs out of device memory. */
+    private int microBatchSize;
 
     /**
      * Wall time after which a step writes a checkpoint even when no evaluation or {@code checkpointEvery} asks for one,
@@ -57,6 +60,16 @@ public final class Trainer {
         this.dev = List.copyOf(dev);
         this.runDirectory = runDirectory;
         this.listener = TrainingListener.all(runDirectory, listener);
+        this.microBatchSize = config.batchSize();
+    }
+
+    /**
+     * This trainer taking each micro-batch's memory through {@code memory} before its forward pass: tests limit memory
+     * this way to make a step run out of it.
+     */
+    public Trainer withDeviceMemory(DeviceMemory memory) {
+        this.memory = memory;
+        return this;
     }
 
     /** This trainer checkpointing at least every {@code interval} of wall time. */
@@ -103,7 +116,7 @@ public final class Trainer {
                 return summary("stopped", state, null, 0, 0);
             }
             if (state.step() < totalSteps) {
-                rehearse(optimizer, (int) (state.step() / perEpoch));
+                rehearse(optimizer, (int) (state.step() / perEpoch), state.step() + 1);
             }
             listener.onStart(state.step(), totalSteps, train.size());
             double stepSeconds = 0;
@@ -166,12 +179,20 @@ public final class Trainer {
      * rather than at a long batch hours in (later epochs' batches differ, but come from the same sentences).
      * Dropout masks are reseeded before every step, so this changes no step that follows (RehearsalTest).
      */
-    private void rehearse(AdamW optimizer, int epoch) {
-        List<int[]> micro = new ArrayList<>();
-        for (int[] batch : BatchPlan.training(train, effectiveBatchSize(), config.seed(), epoch)) {
-            micro.addAll(BatchPlan.micro(batch, config.batchSize()));
+    private void rehearse(AdamW optimizer, int epoch, long nextStep) {
+        List<int[]> batches = BatchPlan.training(train, effectiveBatchSize(), config.seed(), epoch);
+        while (true) {
+            List<int[]> micro = new ArrayList<>();
+            for (int[] batch : batches) {
+                micro.addAll(BatchPlan.micro(batch, microBatchSize));
+            }
+            try {
+                OptimizerStep.rehearse(model, optimizer, train.batch(BatchPlan.largest(train, micro)), memory);
+                break;
+            } catch (RuntimeException e) {
+                shrinkAfter(e, nextStep, optimizer);
+            }
         }
-        OptimizerStep.rehearse(model, optimizer, train.batch(BatchPlan.largest(train, micro)));
         for (EvaluationSet set : dev) {
             Evaluator.rehearse(model, set.data(), config.evalBatchSize());
         }
@@ -179,9 +200,20 @@ public final class Trainer {
 
     private StepMetrics step(AdamW optimizer, int[] indices, double learningRate, long step, long totalSteps, int epoch) {
         long started = System.nanoTime();
-        // dropout masks as a function of (seed, step): a resumed run draws the same masks
-        Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
-        List<Batch> microBatches = BatchPlan.micro(indices, config.batchSize()).stream().map(train::batch).toList();
+        List<Batch> microBatches;
+        double loss;
+        while (true) {
+            // dropout masks as a function of (seed, step): a resumed or retried step draws the same masks
+            Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
+            microBatches = BatchPlan.micro(indices, microBatchSize).stream().map(train::batch).toList();
+            try {
+                loss = OptimizerStep.accumulate(model, microBatches, memory);
+                break;
+            } catch (RuntimeException e) {
+                shrinkAfter(e, step + 1, optimizer);
+            }
+        }
+        double gradientNorm = optimizer.step(learningRate, config.gradientClip());
         long realTokens = 0;
         long paddedTokens = 0;
         for (Batch micro : microBatches) {
@@ -192,10 +224,30 @@ public final class Trainer {
             }
             paddedTokens += (long) longest * micro.size();
         }
-        OptimizerStep result = OptimizerStep.run(model, optimizer, microBatches, learningRate, config.gradientClip());
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new StepMetrics(step + 1, totalSteps, epoch, result.loss(), learningRate, result.gradientNorm(),
+        return new StepMetrics(step + 1, totalSteps, epoch, loss, learningRate, gradientNorm,
                 indices.length / seconds, realTokens / seconds, seconds * 1000, indices.length, paddedTokens);
+    }
+
+    /**
+     * After a failed forward or backward pass: when the device ran out of memory, frees the step's gradients (its
+     * activations went with its step scope) and halves the micro-batch, doubling the micro-batches per step, so the
+     * step is retried with the same examples and the same schedule; at a micro-batch of one it gives up. Any other
+     * failure is rethrown.
+     */
+    private void shrinkAfter(RuntimeException failure, long step, AdamW optimizer) {
+        if (!DeviceMemory.exhausted(failure)) {
+            throw failure;
+        }
+        optimizer.clearGradients();
+        String reason = failure.getMessage() == null ? failure.toString() : failure.getMessage().lines().findFirst().orElse("");
+        if (microBatchSize == 1) {
+            throw new OutOfDeviceMemoryException("step " + step + " does not fit in device memory even one example at a time"
+                    + " (maxLength " + config.maxLength() + ", model " + config.model() + "): " + reason, failure);
+        }
+        int previous = microBatchSize;
+        microBatchSize = (microBatchSize + 1) / 2;
+        listener.onMicroBatch(step, previous, microBatchSize, reason);
     }
 
     private void checkpoint(AdamW optimizer, TrainingState state) {

@@ -14,6 +14,12 @@ public interface TrainingListener {
 
     default void onCheckpoint(long step) {}
 
+    /**
+     * Step {@code step} ran out of device memory with micro-batches of {@code from} examples and is retried with
+     * {@code to} (twice as many micro-batches per step); {@code reason} is the engine's message.
+     */
+    default void onMicroBatch(long step, int from, int to, String reason) {}
+
     /** Combines listeners; each sees every event in order. */
     static TrainingListener all(TrainingListener... listeners) {
         return new TrainingListener() {
@@ -49,6 +55,13 @@ public interface TrainingListener {
             public void onCheckpoint(long step) {
                 for (TrainingListener l : listeners) {
                     l.onCheckpoint(step);
+                }
+            }
+
+            @Override
+            public void onMicroBatch(long step, int from, int to, String reason) {
+                for (TrainingListener l : listeners) {
+                    l.onMicroBatch(step, from, to, reason);
                 }
             }
         };

@@ -62,6 +62,51 @@ class WorkerTest {
         }
     }
 
+    /**
+     * Device memory that holds 2 examples at a time: a run with batches of 8 goes on with micro-batches of 2 (8, 4, 2),
+     * says so in its log and status and counts it in the worker's metrics. On a worker where not even one example
+     * fits, a run fails with kind RESOURCE, which the scheduler does not retry. The limit throws what libtorch threw
+     * for an allocation this machine cannot make.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(180)
+    void aRunOutOfDeviceMemoryGoesOnWithSmallerMicroBatchesAndOneThatNeverFitsFailsAsAResourceFailure() throws Exception {
+        ai.djl.engine.EngineException exhausted = io.tunestream.worker.TestModels.libtorchOutOfMemory();
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                TopicLog logs = new TopicLog(kafka.broker.bootstrapServers(), kafka.topics.logs())) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            KafkaFixture.RunningWorker small = kafka.startWorker(new Worker(kafka.workerConfig("w1", QueueMode.SHARE), registry)
+                    .withDeviceMemory(micro -> {
+                        if (micro.size() > 2) {
+                            throw exhausted;
+                        }
+                    }));
+            kafka.submit(KafkaFixture.request("fits", AdapterMethodId.lora, 6));
+            RunStatus done = kafka.awaitState("fits", RunState.SUCCEEDED, Duration.ofSeconds(120));
+            assertEquals(6, done.getSummary().getSteps());
+            assertEquals(2, done.getMicroBatchSize(), "the status carries the micro-batch it trains with");
+            List<io.tunestream.schemas.RunLog> warnings = logs.await(io.tunestream.schemas.RunLog.class,
+                    l -> l.stream().filter(line -> line.getLevel().equals("WARN")).count() >= 2, Duration.ofSeconds(10),
+                    "two warnings").stream().filter(line -> line.getLevel().equals("WARN")).toList();
+            assertTrue(warnings.get(0).getMessage().startsWith("out of device memory at step 1 with micro-batches of 8: going on"
+                    + " with 4 (") && warnings.get(0).getMessage().contains("can't allocate memory"), warnings.get(0).getMessage());
+            assertTrue(warnings.get(1).getMessage().startsWith("out of device memory at step 1 with micro-batches of 4: going on"
+                    + " with 2"), warnings.get(1).getMessage());
+            assertTrue(registry.scrape().contains("tunestream_worker_memory_recoveries_total{worker=\"w1\"} 2.0"), registry.scrape());
+            small.stop();
+
+            kafka.startWorker(new Worker(kafka.workerConfig("w2", QueueMode.SHARE)).withDeviceMemory(micro -> {
+                throw exhausted;
+            }));
+            kafka.submit(KafkaFixture.request("never", AdapterMethodId.lora, 6));
+            RunStatus failed = kafka.awaitState("never", RunState.FAILED, Duration.ofSeconds(120));
+            assertEquals(io.tunestream.schemas.FailureKind.RESOURCE, failed.getFailure().getKind());
+            assertTrue(failed.getFailure().getMessage().startsWith("step 1 does not fit in device memory even one example at a time"),
+                    failed.getFailure().getMessage());
+            assertEquals(0, failed.getFailedAttempts(), "a resource failure is not counted as a lost attempt");
+        }
+    }
+
     /** Share groups: a 3 s record lock (the broker's minimum lowered for the test). */
     static final Map<String, String> SHORT_LOCK = Map.of(
             "group.share.record.lock.duration.ms", "3000", "group.share.min.record.lock.duration.ms", "1000");
