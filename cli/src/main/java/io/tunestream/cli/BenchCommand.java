@@ -13,6 +13,8 @@ import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.LabelledData;
+import io.tunestream.worker.host.ComputeDevice;
+import io.tunestream.worker.host.TrainingThreads;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,6 +72,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
+    @Mixin
+    ComputeOptions compute;
+
     @Override
     public Integer call() throws Exception {
         if (rssSteps.size() != 2 || rssSteps.get(0) < 1 || rssSteps.get(1) <= rssSteps.get(0)) {
@@ -80,6 +86,7 @@ final class BenchCommand implements Callable<Integer> {
         if (realSteps < 1) {
             throw new IllegalArgumentException("--real-steps must be at least 1, got " + realSteps);
         }
+        ComputeDevice device = compute.device();
         AdapterRegistry registry = AdapterRegistry.standard();
         List<AdapterMethod> timed = methods.stream().map(registry::get).toList();
         ModelCatalog models = new ModelCatalog();
@@ -94,15 +101,18 @@ final class BenchCommand implements Callable<Integer> {
             dev = EncodedDataset.encode(data.dev().get(0).examples(), data.task().kind(), tokenizer);
         }
         var err = System.err;
+        err.println("engine: training on " + device + ", " + compute.applyThreads(1));
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("model", model);
-        results.put("threads", Runtime.getRuntime().availableProcessors());
+        results.put("device", device.id());
+        results.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        results.put("cores", TrainingThreads.cores());
         results.put("mklShim", MklShim.loaded());
         err.println(MklShim.describe());
         results.put("allocator", NativeAllocator.name());
         err.println(NativeAllocator.describe());
         TrainingBenchmark bench = new TrainingBenchmark(pretrained, 5, repetitions);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(device.device())) {
             // one discarded measurement first: the first model built in a process pays for JIT and allocator warm-up
             bench.fixedShapeStep(registry.get("lora"), AdapterOptions.defaults(), 16, 64, manager);
             // The multiply rate is measured right before and right after each method's step, and the step's share

@@ -26,7 +26,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of the API and metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--http-host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
+            + " this machine only; 0.0.0.0 for every interface, as workers' scrapers, KEDA and probes on other hosts need).")
     String httpHost;
 
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of new submissions, status and metrics topics (the requests topic has one) (default: ${DEFAULT-VALUE}).")

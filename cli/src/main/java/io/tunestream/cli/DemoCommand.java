@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -77,6 +78,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "2", description = "In-process workers (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Mixin
+    ComputeOptions compute;
+
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where glue-sst2 is looked for first.")
     Path dataDir;
 
@@ -100,7 +104,9 @@ final class DemoCommand implements Callable<Integer> {
         OutputPaths.directory(root, "--out");
         PrintWriter stdout = spec.commandLine().getOut();
         Path log = root.resolve("demo.log");
-        stdout.printf("starting an embedded broker and %d workers (their logs: %s)...%n", workers, log);
+        // the in-process workers train at once: each on its share of the cores
+        stdout.printf("starting an embedded broker and %d workers on %s, %s (their logs: %s)...%n", workers, compute.device(),
+                compute.applyThreads(workers), log);
         stdout.flush();
         // the broker's, workers' and coordinator's log lines would break up the live table: they go to the log file
         // (the library logger writes to whatever System.err is when it logs)
@@ -122,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
                 MetricsServer metrics = MetricsServer.start(registry, "127.0.0.1", 0)) {
             broker.start();
             WorkerConfig base = WorkerConfig.defaults(broker.bootstrapServers(), root.resolve("checkpoints"))
-                    .withDataDirectory(Optional.ofNullable(dataDir));
+                    .withDataDirectory(Optional.ofNullable(dataDir)).withDevice(compute.device);
             try (Admin admin = Admin.create(base.baseClientProperties())) {
                 base.topics().ensure(admin, 1, KafkaOptions.TIMEOUT);
             }

@@ -16,6 +16,7 @@ import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.checkpoint.TrainingCheckpoint;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.source.ModelCatalog;
@@ -38,11 +39,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /** {@code tunestream train}: one experiment, locally, without Kafka. */
 @Command(
@@ -81,6 +83,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json-summary", paramLabel = "FILE", description = "Also write the final summary as JSON to FILE.")
     Path jsonSummary;
 
+    @Mixin
+    ComputeOptions compute;
+
     @Override
     public Integer call() throws Exception {
         TrainingConfig requested = merge(configFile == null ? TrainingConfig.forMethod(null) : readConfig(configFile));
@@ -90,11 +95,13 @@ final class TrainCommand implements Callable<Integer> {
         if (jsonSummary != null) {
             OutputPaths.checkFile(jsonSummary, "--json-summary");
         }
+        ComputeDevice device = compute.device();
         AdapterRegistry registry = AdapterRegistry.standard();
         PrintWriter stdout = spec.commandLine().getOut();
         var err = System.err;
         err.println((MklShim.degraded() ? "warning: " : "engine: ") + MklShim.describe());
         err.println("engine: " + NativeAllocator.describe());
+        err.println("engine: training on " + device + ", " + compute.applyThreads(1));
         err.println("preparing: model, data and tokenization...");
         Experiment experiment;
         try {
@@ -123,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
                         + " (checkpoints come with evaluations, every --checkpoint-every steps and at least every %d minutes)%n",
                         runPath, Trainer.DEFAULT_CHECKPOINT_INTERVAL.toMinutes());
             }
-            try (NDManager manager = NDManager.newBaseManager();
+            try (NDManager manager = NDManager.newBaseManager(device.device());
                     AdaptedModel adapted = experiment.buildModel(manager)) {
                 Trainer trainer = new Trainer(adapted, config, experiment.task(), experiment.train(), experiment.dev(),
                         runDirectory, new ProgressBar(err, System.console() != null));

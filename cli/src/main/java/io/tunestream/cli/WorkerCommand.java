@@ -1,9 +1,9 @@
 package io.tunestream.cli;
 
-import io.tunestream.schemas.KafkaClientProperties;
-import io.tunestream.schemas.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.schemas.KafkaClientProperties;
+import io.tunestream.schemas.Topics;
 import io.tunestream.worker.metrics.MetricsServer;
 import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.queue.QueueMode;
@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tunestream worker}: consume experiment requests from Kafka and run them until stopped. */
@@ -72,12 +73,17 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port; default: not served).")
     Integer metricsPort;
 
-    @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "Address the metrics endpoint listens on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address the metrics and health endpoints"
+            + " listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface, as a scraper on"
+            + " another host or a Kubernetes probe needs).")
     String metricsHost;
 
     @Option(names = "--run-series-grace", defaultValue = "60", paramLabel = "SECONDS",
             description = "How long a finished run's metric series stay before they are removed (default: ${DEFAULT-VALUE}).")
     long runSeriesGraceSeconds;
+
+    @Mixin
+    ComputeOptions compute;
 
     @Override
     public Integer call() throws Exception {
@@ -90,7 +96,8 @@ final class WorkerCommand implements Callable<Integer> {
                 .withTopics(new Topics(topicPrefix))
                 .withClientProperties(KafkaClientProperties.load(clientProperties))
                 .withModelRoots(modelRoots)
-                .withDataDirectory(Optional.ofNullable(dataDir));
+                .withDataDirectory(Optional.ofNullable(dataDir))
+                .withDevice(compute.device);
         if (runSeriesGraceSeconds < 0) {
             throw new IllegalArgumentException("--run-series-grace must not be negative, got " + runSeriesGraceSeconds);
         }
@@ -100,9 +107,13 @@ final class WorkerCommand implements Callable<Integer> {
         try (Admin admin = Admin.create(config.baseClientProperties())) {
             config.topics().ensure(admin, partitions, Duration.ofSeconds(60));
         }
+        System.err.printf("worker %s: training on %s, %s%n", config.workerId(), compute.device(), compute.applyThreads(1));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricsServer metrics = metricsPort == null ? null : MetricsServer.start(registry, metricsHost, metricsPort);
         Worker worker = new Worker(config, new WorkerMetrics(registry, config.workerId(), Duration.ofSeconds(runSeriesGraceSeconds)));
+        if (metrics != null) {
+            metrics.serveHealth(worker::startup, worker::liveness, worker::readiness);
+        }
         Thread hook = new Thread(() -> {
             worker.shutdown();
             try {

@@ -63,6 +63,42 @@ class UserFacingErrorsTest {
         assertEquals(0, trained.exitCode(), trained.err());
     }
 
+    /** {@code health URL}: exit 0 on a 200 with the answer printed, 1 on a 503 or no answer, with the reason in words. */
+    @Test
+    void healthExitsZeroOnlyWhenTheEndpointAnswersUp() throws IOException {
+        io.tunestream.schemas.Health[] answer = {io.tunestream.schemas.Health.up("idle")};
+        try (io.tunestream.worker.metrics.MetricsServer server = io.tunestream.worker.metrics.MetricsServer.start(
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
+                "127.0.0.1", 0).serveHealth(() -> answer[0], () -> answer[0], () -> answer[0])) {
+            String url = "http://127.0.0.1:" + server.port() + "/healthz/live";
+            CliRun up = CliRun.of("health", url);
+            assertEquals(0, up.exitCode(), up.err());
+            assertEquals("200 {\"status\":\"up\",\"detail\":\"idle\"}", up.out().strip());
+            answer[0] = io.tunestream.schemas.Health.down("the heartbeat loop has not run for 40 s");
+            CliRun down = CliRun.of("health", url);
+            assertEquals(1, down.exitCode());
+            assertTrue(down.out().startsWith("503 {\"status\":\"down\""), down.out());
+        }
+        String closed = "http://127.0.0.1:" + closedPort() + "/healthz/live";
+        CliRun none = CliRun.of("health", closed);
+        assertEquals(1, none.exitCode());
+        // Java's HTTP client reports a refused connection without the socket's words
+        assertEquals("no answer from " + closed + ": cannot connect", none.out().strip());
+        assertEquals("error: 'ftp://x/' is not an http://HOST:PORT/PATH address", refused(List.of("health", "ftp://x/")));
+    }
+
+    @Test
+    void aDeviceTheEngineDoesNotSeeIsRefusedBeforeAnyWork() {
+        Path out = temp.resolve("on-a-gpu");
+        List<String> args = new ArrayList<>(train(out));
+        args.addAll(List.of("--device", "cuda:7"));
+        String err = refused(args);
+        assertTrue(err.startsWith("error: --device cuda:7: the engine sees ") && err.contains("; valid: cpu"), err);
+        assertTrue(Files.notExists(out), "a refused run left " + out);
+        assertEquals("error: --device tpu: not a device; valid: cpu", refused(List.of("bench", "--device", "tpu")).replaceAll(
+                ", cuda:\\d+", ""));
+    }
+
     @Test
     void outputPathsAreCheckedFirstAndRefusedWithTheReason() throws IOException {
         Path file = Files.writeString(temp.resolve("a-file"), "x");

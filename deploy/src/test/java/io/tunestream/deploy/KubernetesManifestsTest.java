@@ -3,6 +3,7 @@ package io.tunestream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -107,6 +108,43 @@ class KubernetesManifestsTest {
         String targetPort = service.getSpec().getPorts().get(0).getTargetPort().getStrVal();
         assertEquals(httpPort, String.valueOf(container.getPorts().stream().filter(p -> p.getName().equals(targetPort))
                 .findFirst().orElseThrow(() -> new AssertionError("no container port named " + targetPort)).getContainerPort()));
+    }
+
+    /**
+     * Probes ask the health endpoints the real servers serve, on a declared port; the coordinator's API listens beyond
+     * loopback; KEDA, not the Deployment, owns the worker count, and an empty query (the coordinator down) is an
+     * error that holds the count rather than a zero that scales the workers away.
+     */
+    @Test
+    void probesAskTheServedHealthEndpointsAndKedaHoldsTheCountWhenTheCoordinatorIsDown() {
+        Deployment worker = deployment("tunestream-worker");
+        assertNull(worker.getSpec().getReplicas(), "KEDA owns the worker count: a replicas field resets it at every apply");
+        Container workerContainer = container(worker);
+        assertProbe(workerContainer, workerContainer.getStartupProbe(), "/healthz/startup", LiveEndpoints::workerHealth);
+        assertProbe(workerContainer, workerContainer.getLivenessProbe(), "/healthz/live", LiveEndpoints::workerHealth);
+        assertProbe(workerContainer, workerContainer.getReadinessProbe(), "/healthz/ready", LiveEndpoints::workerHealth);
+
+        Container coordinator = container(deployment("tunestream-coordinator"));
+        assertEquals("0.0.0.0", parseArgs("coordinator", coordinator).get("--http-host"), "the API listens beyond loopback");
+        assertEquals("127.0.0.1", CommandLineFlags.defaultValue("coordinator", "--http-host"), "loopback unless told");
+        assertEquals("127.0.0.1", CommandLineFlags.defaultValue("worker", "--metrics-host"), "loopback unless told");
+        assertProbe(coordinator, coordinator.getLivenessProbe(), "/healthz/live", LiveEndpoints::coordinatorScrape);
+        assertProbe(coordinator, coordinator.getReadinessProbe(), "/healthz/ready", LiveEndpoints::coordinatorScrape);
+
+        GenericKubernetesResource scaled = (GenericKubernetesResource) object("ScaledObject", "tunestream-worker");
+        List<Map<String, Object>> triggers = scaled.get("spec", "triggers");
+        @SuppressWarnings("unchecked")
+        Map<String, String> metadata = (Map<String, String>) triggers.get(0).get("metadata");
+        assertEquals("false", metadata.get("ignoreNullValues"), "an empty result read as 0 scales every worker away");
+    }
+
+    private static void assertProbe(Container container, io.fabric8.kubernetes.api.model.Probe probe, String path,
+            java.util.function.Function<String, String> served) {
+        assertNotNull(probe, container.getName() + " has no probe for " + path);
+        assertEquals(path, probe.getHttpGet().getPath());
+        String port = probe.getHttpGet().getPort().getStrVal();
+        assertTrue(container.getPorts().stream().anyMatch(p -> p.getName().equals(port)), "no container port named " + port);
+        assertTrue(served.apply(path).startsWith("{\"status\":\"up\""), path + " is not served as a health endpoint");
     }
 
     @Test

@@ -47,6 +47,15 @@ final class LiveEndpoints {
         }
     }
 
+    /** What a worker's endpoint answers at a health {@code path}, its probes always up. */
+    static String workerHealth(String path) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        io.tunestream.schemas.Health up = io.tunestream.schemas.Health.up("test");
+        try (MetricsServer server = MetricsServer.start(registry, "127.0.0.1", 0).serveHealth(() -> up, () -> up, () -> up)) {
+            return get(server.port(), path);
+        }
+    }
+
     static Set<String> metricNames(String exposition) {
         Set<String> names = new TreeSet<>();
         for (String line : exposition.split("\n")) {

@@ -7,6 +7,7 @@ import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.schemas.DeadLetters;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.Health;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.RequestLimits;
@@ -49,6 +50,8 @@ public final class Coordinator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+    /** The least time without a tick after which the scheduler counts as stuck. */
+    public static final Duration STALL = Duration.ofSeconds(30);
 
     /**
      * @param aging how long a waiting run takes to gain one priority level
@@ -96,6 +99,13 @@ public final class Coordinator implements AutoCloseable {
     /** Events already sent: a run's failed attempt, a sweep finished; a sweep leaves it when a run of it is queued again. */
     private final Set<String> notified = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** When the scheduler loop last went round (its catch-up wait included). */
+    private volatile long lastTickNanos = System.nanoTime();
+    private volatile boolean caughtUp;
+    /** The bug the scheduler loop stopped on; null while it runs. */
+    private volatile String stoppedBy;
+    /** A fault the next tick throws, as a bug would (tests of the health endpoints). */
+    private volatile RuntimeException injectedFault;
 
     private Coordinator(Properties clientProperties, Topics topics, Settings settings) {
         this.topics = topics;
@@ -236,8 +246,15 @@ public final class Coordinator implements AutoCloseable {
         try {
             while (!closed && !reader.awaitCaughtUp(Duration.ofMillis(200))) {
                 // decisions wait for the whole history: a restarted coordinator must not dispatch a run twice
+                lastTickNanos = System.nanoTime();
             }
+            caughtUp = true;
             while (!closed) {
+                lastTickNanos = System.nanoTime();
+                RuntimeException fault = injectedFault;
+                if (fault != null) {
+                    throw fault;
+                }
                 List<Action> actions = scheduler.plan(Instant.now());
                 for (Action action : actions) {
                     publish(action);
@@ -250,8 +267,44 @@ public final class Coordinator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            stoppedBy = e.toString();
             LOG.error("the scheduler stopped on a bug; runs are no longer dispatched", e);
         }
+    }
+
+    /**
+     * Alive: the scheduler loop goes round. Not alive once it has stopped on a bug (the process would otherwise look
+     * healthy while dispatching nothing) or when it has not gone round for {@link #STALL} or 20 ticks, whichever is
+     * longer.
+     */
+    public Health liveness() {
+        if (stoppedBy != null) {
+            return Health.down("the scheduler stopped on a bug (" + stoppedBy + "); runs are no longer dispatched");
+        }
+        if (closed || !loop.isAlive()) {
+            return Health.down("the scheduler is not running");
+        }
+        long silentMillis = (System.nanoTime() - lastTickNanos) / 1_000_000;
+        long limit = Math.max(STALL.toMillis(), 20 * settings.tick().toMillis());
+        if (silentMillis > limit) {
+            return Health.down("the scheduler has not gone round for " + silentMillis / 1000 + " s");
+        }
+        return Health.up(caughtUp ? "scheduling" : "reading the topics' history");
+    }
+
+    /** Ready: alive, and caught up with the topics, so what it serves and decides is the whole history. */
+    public Health readiness() {
+        Health live = liveness();
+        if (!live.up()) {
+            return live;
+        }
+        return caughtUp ? Health.up("scheduling; " + state.runs(null).size() + " runs known")
+                : Health.down("reading the topics' history");
+    }
+
+    /** Makes the next tick of the scheduler loop throw {@code fault}, as a bug would: for tests of the health endpoints. */
+    public void injectSchedulerFault(RuntimeException fault) {
+        injectedFault = fault;
     }
 
     private void publish(Action action) {

@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.Health;
 import io.tunestream.schemas.RunLog;
 import io.tunestream.schemas.RunState;
 import java.io.IOException;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -60,7 +62,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private final MultiGauge latestLoss;
     private final MultiGauge bestScore;
 
-    private CoordinatorServer(HttpServer server, CoordinatorState state, PrometheusMeterRegistry registry) {
+    private CoordinatorServer(HttpServer server, CoordinatorState state, PrometheusMeterRegistry registry,
+            Supplier<Health> liveness, Supplier<Health> readiness) {
         this.server = server;
         this.state = state;
         runsByState = MultiGauge.builder("tunestream.runs").description("runs by state").register(registry);
@@ -77,6 +80,9 @@ public final class CoordinatorServer implements AutoCloseable {
             send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
         });
         server.createContext("/api/", this::api);
+        // probes (docs/operations.md, "Health"): the scheduler loop's state, not only this server's
+        server.createContext("/healthz/live", exchange -> health(exchange, liveness.get()));
+        server.createContext("/healthz/ready", exchange -> health(exchange, readiness.get()));
         server.start();
     }
 
@@ -84,12 +90,19 @@ public final class CoordinatorServer implements AutoCloseable {
      * @throws IllegalArgumentException when the port is taken, naming it
      */
     public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port) {
-        return start(coordinator.state(), coordinator.scheduler(), registry, host, port);
+        return start(coordinator.state(), coordinator.scheduler(), registry, host, port, coordinator::liveness,
+                coordinator::readiness);
     }
 
-    /** Serves {@code state} and {@code scheduler}'s queue, however they are fed. */
+    /** Serves {@code state} and {@code scheduler}'s queue, however they are fed; always healthy. */
     public static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
             String host, int port) {
+        Supplier<Health> serving = () -> Health.up("serving state; no scheduler runs here");
+        return start(state, scheduler, registry, host, port, serving, serving);
+    }
+
+    private static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
+            String host, int port, Supplier<Health> liveness, Supplier<Health> readiness) {
         Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
                 .description("runs that would be training if there were workers enough: dispatched and not started, or"
                         + " waiting and allowed to start by their sweep's limits").register(registry);
@@ -98,7 +111,8 @@ public final class CoordinatorServer implements AutoCloseable {
         Gauge.builder("tunestream.workers.live", scheduler, s -> s.liveWorkers(Instant.now()))
                 .description("workers whose heartbeat is recent").register(registry);
         try {
-            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry);
+            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry, liveness,
+                    readiness);
         } catch (BindException e) {
             throw new IllegalArgumentException("HTTP port " + port + " on " + host + " is in use; choose another with --http-port");
         } catch (IOException e) {
@@ -218,6 +232,10 @@ public final class CoordinatorServer implements AutoCloseable {
             }
         }
         return params;
+    }
+
+    private static void health(HttpExchange exchange, Health health) throws IOException {
+        send(exchange, health.httpStatus(), "application/json", health.json());
     }
 
     private static void send(HttpExchange exchange, int status, String type, String text) throws IOException {

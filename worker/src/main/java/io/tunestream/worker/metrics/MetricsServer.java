@@ -2,12 +2,15 @@ package io.tunestream.worker.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.schemas.Health;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Serves a Prometheus registry at {@code /metrics} in the text exposition format. The JDK's own HTTP server: one
@@ -51,6 +54,24 @@ public final class MetricsServer implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * Also serves the worker's probes (docs/operations.md, "Health"): {@code /healthz/startup}, {@code /healthz/live}
+     * and {@code /healthz/ready}, 200 with the reason when up, 503 when not.
+     */
+    public MetricsServer serveHealth(Supplier<Health> startup, Supplier<Health> liveness, Supplier<Health> readiness) {
+        Map.of("/healthz/startup", startup, "/healthz/live", liveness, "/healthz/ready", readiness).forEach((path, probe) ->
+                server.createContext(path, exchange -> {
+                    Health health = probe.get();
+                    byte[] body = health.json().getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders().set("Content-Type", "application/json");
+                    exchange.sendResponseHeaders(health.httpStatus(), body.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(body);
+                    }
+                }));
+        return this;
     }
 
     @Override

@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.tunestream.worker.bench.ProcessMemory;
+import io.tunestream.worker.host.ComputeDevice;
+import io.tunestream.worker.host.TrainingThreads;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import java.time.Duration;
@@ -50,6 +52,9 @@ public final class WorkerMetrics {
     private final Counter tokens;
     private final Counter heartbeats;
     private final Counter memoryRecoveries;
+    private final AtomicReference<Double> hostRunnable = new AtomicReference<>(Double.NaN);
+    private final AtomicReference<Double> deviceMemoryUsed = new AtomicReference<>(Double.NaN);
+    private final AtomicReference<Double> deviceMemoryPeak = new AtomicReference<>(Double.NaN);
     private final Timer stepTime;
     private final ScheduledExecutorService removals;
     /** Series of runs that ended and wait for their removal, by run id. */
@@ -75,6 +80,10 @@ public final class WorkerMetrics {
         });
         Gauge.builder("tunestream.worker.busy", busy, AtomicInteger::get).tag("worker", workerId)
                 .description("1 while the worker trains a run").register(registry);
+        Gauge.builder("tunestream.worker.host.runnable.threads", hostRunnable, AtomicReference::get).tag("worker", workerId)
+                .description("threads ready to run on the worker's host, averaged over the last 30 s of a run").register(registry);
+        Gauge.builder("tunestream.worker.host.cores", TrainingThreads::cores).tag("worker", workerId)
+                .description("cores the worker's process may use").register(registry);
         Gauge.builder("tunestream.worker.latest.loss", latestLoss, AtomicReference::get).tag("worker", workerId)
                 .description("training loss of the worker's latest step").register(registry);
         steps = Counter.builder("tunestream.worker.steps").tag("worker", workerId)
@@ -168,6 +177,26 @@ public final class WorkerMetrics {
         if (run != null) {
             run.evaluation(metrics);
         }
+    }
+
+    /** The device runs train on: its memory gauges carry its id (GPU only; NaN on the CPU). */
+    public void device(ComputeDevice device) {
+        Gauge.builder("tunestream.worker.device.memory.used", deviceMemoryUsed, AtomicReference::get).tag("worker", workerId)
+                .tag("device", device.id()).baseUnit("bytes").description("a GPU's memory in use, all processes'").register(registry);
+        Gauge.builder("tunestream.worker.device.memory.peak", deviceMemoryPeak, AtomicReference::get).tag("worker", workerId)
+                .tag("device", device.id()).baseUnit("bytes").description("the most GPU memory in use during the current run")
+                .register(registry);
+    }
+
+    /** A GPU's memory in use now and its peak over the current run (NaN between runs). */
+    public void deviceMemory(double used, double peak) {
+        deviceMemoryUsed.set(used);
+        deviceMemoryPeak.set(peak);
+    }
+
+    /** The host's runnable threads, averaged over the last samples of a run (HostLoad). */
+    public void hostLoad(double runnableThreads) {
+        hostRunnable.set(runnableThreads);
     }
 
     /** A step ran out of device memory and is retried with half the micro-batch. */

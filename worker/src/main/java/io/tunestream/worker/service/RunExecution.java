@@ -10,18 +10,19 @@ import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.PreparationStoppedException;
+import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.RunLease;
 import io.tunestream.worker.run.SupersededException;
+import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Evaluator;
-import io.tunestream.worker.train.Trainer;
-import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.OutOfDeviceMemoryException;
-import io.tunestream.worker.train.TrainingListener;
+import io.tunestream.worker.train.Trainer;
 import io.tunestream.worker.train.TrainingConfig;
+import io.tunestream.worker.train.TrainingListener;
 import io.tunestream.worker.train.TrainingSummary;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -53,10 +54,11 @@ final class RunExecution implements Callable<RunOutcome> {
     private final ClusterView view;
     private final RunLease lease;
     private final DeviceMemory memory;
+    private final ComputeDevice device;
 
     RunExecution(ExperimentRequest request, TrainingListener listener, RequestMapper mapper, AdapterRegistry registry,
             ModelCatalog models, DatasetCatalog datasets, Path checkpointStore, AtomicReference<StopReason> stop,
-            ClusterView view, RunLease lease, DeviceMemory memory) {
+            ClusterView view, RunLease lease, DeviceMemory memory, ComputeDevice device) {
         this.request = request;
         this.listener = listener;
         this.mapper = mapper;
@@ -68,6 +70,7 @@ final class RunExecution implements Callable<RunOutcome> {
         this.view = view;
         this.lease = lease;
         this.memory = memory;
+        this.device = device;
     }
 
     @Override
@@ -97,7 +100,7 @@ final class RunExecution implements Callable<RunOutcome> {
             listener.onPrepared(experiment.config());
             RunDirectory runDirectory = RunDirectory.open(checkpointStore.resolve(runId), experiment.config(), lease);
             TrainingSummary summary;
-            try (NDManager manager = NDManager.newBaseManager();
+            try (NDManager manager = NDManager.newBaseManager(device.device());
                     AdaptedModel model = experiment.buildModel(manager)) {
                 Trainer trainer = new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
                         runDirectory, listener).withDeviceMemory(memory);

@@ -36,6 +36,8 @@ final class RunReporter implements TrainingListener {
     private final int attempt;
     private int failedAttempts;
     private final String workerId;
+    private final String device;
+    private Long deviceMemoryPeak;
     private final Duration statusInterval;
     private final Clock clock;
     private final Instant startedAt;
@@ -59,12 +61,13 @@ final class RunReporter implements TrainingListener {
      *     retry knows how many are left)
      */
     RunReporter(EventPublisher publisher, ExperimentRequest request, int attempt, int failedAttempts, String workerId,
-            Duration statusInterval, Clock clock) {
+            String device, Duration statusInterval, Clock clock) {
         this.publisher = publisher;
         this.request = request;
         this.attempt = attempt;
         this.failedAttempts = failedAttempts;
         this.workerId = workerId;
+        this.device = device;
         this.statusInterval = statusInterval;
         this.clock = clock;
         this.startedAt = clock.instant();
@@ -144,6 +147,11 @@ final class RunReporter implements TrainingListener {
         log("WARN", "out of device memory at step " + failedStep + " with micro-batches of " + from + ": going on with "
                 + to + " (" + reason + ")");
         publish(RunState.RUNNING);
+    }
+
+    /** On a GPU, the most memory in use so far this attempt; the next status carries it. */
+    synchronized void deviceMemoryPeak(long bytes) {
+        deviceMemoryPeak = bytes;
     }
 
     /** What streaming this attempt cost its training thread: time in publish calls against time in steps. */
@@ -241,7 +249,8 @@ final class RunReporter implements TrainingListener {
                 .setLatestLoss(latestLoss).setBestStep(bestStep).setMetric(metric).setBestScore(bestScore)
                 .setBestAccuracy(bestScore == null || !metric.equals("accuracy") ? null : bestScore)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)
-                .setFinishedAt(terminal ? now : null).setExperiment(experiment).setMicroBatchSize(microBatchSize).build();
+                .setFinishedAt(terminal ? now : null).setExperiment(experiment).setMicroBatchSize(microBatchSize)
+                .setDevice(queued ? null : device).setDeviceMemoryPeakBytes(deviceMemoryPeak).build();
         return publisher.status(request.getRunId(), status);
     }
 }

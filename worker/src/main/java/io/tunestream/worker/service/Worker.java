@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
+import io.tunestream.schemas.Health;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.MessageFormatException;
 import io.tunestream.schemas.RequestLimits;
@@ -14,6 +15,9 @@ import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.WorkerHeartbeat;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.host.ComputeDevice;
+import io.tunestream.worker.host.HostLoad;
+import io.tunestream.worker.host.TrainingThreads;
 import io.tunestream.worker.metrics.KafkaClientMeters;
 import io.tunestream.worker.metrics.RunLabels;
 import io.tunestream.worker.metrics.WorkerMetrics;
@@ -27,9 +31,9 @@ import io.tunestream.worker.queue.RequestQueue;
 import io.tunestream.worker.queue.ShareRequestQueue;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.RunLease;
+import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
-import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.TrainingListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +82,10 @@ public final class Worker implements Runnable {
     private final AdapterRegistry registry = AdapterRegistry.standard();
     private final ModelCatalog models;
     private final DatasetCatalog datasets;
+    private final ComputeDevice device;
+    /** The most GPU memory in use at any heartbeat of the current run; null on the CPU or between runs. */
+    private volatile Long deviceMemoryPeak;
+    private volatile String peakRun;
     private final RequestMapper mapper;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Instant startedAt;
@@ -88,6 +96,17 @@ public final class Worker implements Runnable {
     private final AtomicReference<AtomicReference<StopReason>> currentStop = new AtomicReference<>();
     private volatile PublishingCost lastPublishingCost;
     private volatile DeviceMemory deviceMemory = DeviceMemory.ENGINE;
+    /** The host's runnable threads over the last 6 heartbeats of a run (30 s by default). */
+    private final HostLoad hostLoad = new HostLoad(6);
+    /** The run whose host was found oversubscribed and said so: once per run. */
+    private volatile String oversubscribedRun;
+    /** When the request loop last polled (0: not yet), the heartbeat loop last ran, the current run last moved. */
+    private volatile long lastPollNanos;
+    private volatile long lastHeartbeatNanos = System.nanoTime();
+    private volatile long lastProgressNanos = System.nanoTime();
+
+    /** How long a run may go without a step, an evaluation or a checkpoint before the worker counts as stuck. */
+    public static final Duration TRAINING_STALL = Duration.ofMinutes(15);
 
     /** This worker's runs taking micro-batch memory through {@code memory} (tests limit memory this way). */
     public Worker withDeviceMemory(DeviceMemory memory) {
@@ -116,6 +135,8 @@ public final class Worker implements Runnable {
         this.metrics = metrics;
         this.models = ModelCatalog.confinedTo(config.modelRoots());
         this.datasets = new DatasetCatalog(config.dataDirectory());
+        this.device = ComputeDevice.parse(config.device());
+        metrics.device(device);
         this.mapper = new RequestMapper(registry, models, datasets);
         this.startedAt = clock.instant();
     }
@@ -157,6 +178,7 @@ public final class Worker implements Runnable {
             LOG.info(NativeAllocator.describe());
             while (!stopping) {
                 Optional<Delivery> delivery = requests.next(config.pollTimeout());
+                lastPollNanos = System.nanoTime();
                 if (delivery.isPresent()) {
                     try {
                         handle(delivery.get(), requests, publisher, view, training);
@@ -191,6 +213,50 @@ public final class Worker implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Started: the worker has joined the queue and polled it once. */
+    public Health startup() {
+        return lastPollNanos != 0 ? Health.up("serving " + config.topics().requests())
+                : Health.down("starting: connecting to Kafka and joining the queue");
+    }
+
+    /**
+     * Alive: the heartbeat loop runs (within three intervals and 10 s), and a run in training moves (a step, an
+     * evaluation or a checkpoint within {@link #TRAINING_STALL}).
+     */
+    public Health liveness() {
+        if (finished.getCount() == 0) {
+            return Health.down("stopped");
+        }
+        long heartbeatSilence = System.nanoTime() - lastHeartbeatNanos;
+        if (lastPollNanos != 0 && heartbeatSilence > 3 * config.heartbeatInterval().toNanos() + 10_000_000_000L) {
+            return Health.down("the heartbeat loop has not run for " + heartbeatSilence / 1_000_000_000L + " s");
+        }
+        String run = currentRun;
+        long still = System.nanoTime() - lastProgressNanos;
+        if (run != null && still > TRAINING_STALL.toNanos()) {
+            return Health.down("run " + run + " has not moved for " + still / 60_000_000_000L + " min");
+        }
+        return Health.up(run != null ? "training " + run : lastPollNanos == 0 ? "starting" : "idle");
+    }
+
+    /** Ready: started and alive, and either training or polling the queue (within 30 s or ten poll timeouts). */
+    public Health readiness() {
+        Health started = startup();
+        if (!started.up()) {
+            return started;
+        }
+        Health live = liveness();
+        if (!live.up()) {
+            return live;
+        }
+        String run = currentRun;
+        long sincePoll = System.nanoTime() - lastPollNanos;
+        if (run == null && sincePoll > Math.max(30_000_000_000L, 10 * config.pollTimeout().toNanos())) {
+            return Health.down("has not polled the queue for " + sincePoll / 1_000_000_000L + " s");
+        }
+        return Health.up(run != null ? "training " + run : "polling " + config.topics().requests());
     }
 
     /** Asks the worker to stop: the current run checkpoints after its current step and is handed back. */
@@ -264,7 +330,7 @@ public final class Worker implements Runnable {
         }
         int failedAttempts = latest.map(RunStatus::getFailedAttempts).orElse(0);
         RunReporter reporter = new RunReporter(publisher, request, attempt, failedAttempts, config.workerId(),
-                config.statusInterval(), clock);
+                device.id(), config.statusInterval(), clock);
         if (!claimed(runId, attempt, reporter, view)) {
             requests.complete(delivery);
             return;
@@ -311,15 +377,28 @@ public final class Worker implements Runnable {
         currentReporter = reporter;
         RunOutcome outcome;
         try {
+            lastProgressNanos = System.nanoTime();
             TrainingListener listener = TrainingListener.all(reporter, new TrainingListener() {
                 @Override
+                public void onPrepared(io.tunestream.worker.train.TrainingConfig prepared) {
+                    lastProgressNanos = System.nanoTime();
+                }
+
+                @Override
                 public void onStep(StepMetrics step) {
+                    lastProgressNanos = System.nanoTime();
                     metrics.step(step);
                 }
 
                 @Override
                 public void onEvaluation(EvalMetrics evaluation) {
+                    lastProgressNanos = System.nanoTime();
                     metrics.evaluation(evaluation);
+                }
+
+                @Override
+                public void onCheckpoint(long step) {
+                    lastProgressNanos = System.nanoTime();
                 }
 
                 @Override
@@ -328,7 +407,7 @@ public final class Worker implements Runnable {
                 }
             });
             Future<RunOutcome> running = training.submit(new RunExecution(request, listener, mapper, registry,
-                    models, datasets, config.checkpointStore(), stop, view, lease, deviceMemory));
+                    models, datasets, config.checkpointStore(), stop, view, lease, deviceMemory, device));
             outcome = await(running, stop);
         } finally {
             currentStop.set(null);
@@ -459,17 +538,64 @@ public final class Worker implements Runnable {
     }
 
     private void heartbeat(EventPublisher publisher) {
+        lastHeartbeatNanos = System.nanoTime();
         try {
             String run = currentRun;
             RunReporter reporter = currentReporter;
+            Long used = device.memoryUsed().orElse(null);
+            watchDeviceMemory(run, used, reporter);
             publisher.heartbeat(config.workerId(), WorkerHeartbeat.newBuilder()
                     .setWorkerId(config.workerId()).setHost(hostName()).setQueueMode(config.queueMode().id())
                     .setBusy(run != null).setRunId(run).setStep(reporter == null ? null : reporter.step())
                     .setStartedAt(startedAt).setTimestamp(clock.instant())
-                    .setIntervalMillis(config.heartbeatInterval().toMillis()).build());
+                    .setIntervalMillis(config.heartbeatInterval().toMillis()).setDevice(device.id())
+                    .setDeviceMemoryUsedBytes(used).setDeviceMemoryPeakBytes(run == null ? null : deviceMemoryPeak).build());
             metrics.heartbeatSent();
+            watchHostLoad(run);
         } catch (RuntimeException e) {
             LOG.warn("heartbeat not sent: {}", e.toString());
+        }
+    }
+
+    /** On a GPU: the memory in use now, and its peak over the current run, for the heartbeat, the status and metrics. */
+    private void watchDeviceMemory(String run, Long used, RunReporter reporter) {
+        if (used == null) {
+            return;
+        }
+        if (run == null || !run.equals(peakRun)) {
+            peakRun = run;
+            deviceMemoryPeak = null;
+        }
+        if (run != null) {
+            deviceMemoryPeak = deviceMemoryPeak == null ? used : Math.max(deviceMemoryPeak, used);
+            if (reporter != null) {
+                reporter.deviceMemoryPeak(deviceMemoryPeak);
+            }
+        }
+        metrics.deviceMemory(used, run == null ? Double.NaN : deviceMemoryPeak);
+    }
+
+    /**
+     * While a run trains: more runnable threads on the host than this process has cores, held over the window, means
+     * training threads share cores and every one of them slows down (docs/operations.md, "Threads"); said once per run.
+     */
+    private void watchHostLoad(String run) {
+        if (run == null) {
+            hostLoad.reset();
+            return;
+        }
+        java.util.OptionalDouble average = hostLoad.sample();
+        if (average.isEmpty()) {
+            return;
+        }
+        metrics.hostLoad(average.getAsDouble());
+        int cores = TrainingThreads.cores();
+        if (average.getAsDouble() > cores && !run.equals(oversubscribedRun)) {
+            oversubscribedRun = run;
+            LOG.warn("run {}: the host has {} threads ready to run on average over the last {} s, on {} cores: training"
+                    + " shares cores and slows down; give each training process cores of its own (--threads,"
+                    + " docs/operations.md \"Threads\")", run, String.format(java.util.Locale.ROOT, "%.1f", average.getAsDouble()),
+                    6 * config.heartbeatInterval().toSeconds(), cores);
         }
     }
 

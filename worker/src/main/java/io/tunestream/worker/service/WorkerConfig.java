@@ -27,6 +27,8 @@ import java.util.UUID;
  * @param runCheckInterval how often the worker's thread, waiting for its run, passes a shutdown on to it
  * @param statusInterval how often a running run's status is refreshed between evaluations
  * @param heartbeatInterval how often the worker says it is alive
+ * @param device where runs train: {@code cpu}, {@code cuda} or {@code cuda:N}; null: the engine's first GPU if any,
+ *     else the CPU (docs/operations.md, "Devices")
  */
 public record WorkerConfig(
         String bootstrapServers,
@@ -41,7 +43,8 @@ public record WorkerConfig(
         Duration pollTimeout,
         Duration runCheckInterval,
         Duration statusInterval,
-        Duration heartbeatInterval) {
+        Duration heartbeatInterval,
+        String device) {
 
     public static final String DEFAULT_GROUP = "tunestream-workers";
 
@@ -71,7 +74,7 @@ public record WorkerConfig(
     public static WorkerConfig defaults(String bootstrapServers, Path checkpointStore) {
         return new WorkerConfig(bootstrapServers, QueueMode.SHARE, DEFAULT_GROUP, defaultWorkerId(), Topics.defaults(),
                 checkpointStore, new Properties(), List.of(), Optional.empty(), Duration.ofMillis(500),
-                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5));
+                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), null);
     }
 
     /** host-pid-random: unique per process, readable in dashboards. */
@@ -87,42 +90,48 @@ public record WorkerConfig(
 
     public WorkerConfig withQueueMode(QueueMode mode) {
         return new WorkerConfig(bootstrapServers, mode, groupId, workerId, topics, checkpointStore, clientProperties,
-                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withWorkerId(String id) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, id, topics, checkpointStore, clientProperties,
-                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withGroupId(String id) {
         return new WorkerConfig(bootstrapServers, queueMode, id, workerId, topics, checkpointStore, clientProperties,
-                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withTopics(Topics newTopics) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, newTopics, checkpointStore,
-                clientProperties, modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                clientProperties, modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withClientProperties(Properties properties) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore, properties,
-                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withRunCheckInterval(Duration interval) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
-                clientProperties, modelRoots, dataDirectory, pollTimeout, interval, statusInterval, heartbeatInterval);
+                clientProperties, modelRoots, dataDirectory, pollTimeout, interval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withModelRoots(List<Path> roots) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
-                clientProperties, roots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                clientProperties, roots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
     }
 
     public WorkerConfig withDataDirectory(Optional<Path> directory) {
         return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore,
-                clientProperties, modelRoots, directory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval);
+                clientProperties, modelRoots, directory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, device);
+    }
+
+    /** This worker training on {@code spec} ({@code cpu}, {@code cuda}, {@code cuda:N}; null: the engine's default). */
+    public WorkerConfig withDevice(String spec) {
+        return new WorkerConfig(bootstrapServers, queueMode, groupId, workerId, topics, checkpointStore, clientProperties,
+                modelRoots, dataDirectory, pollTimeout, runCheckInterval, statusInterval, heartbeatInterval, spec);
     }
 
     /** The settings every client starts from: the properties file, then the bootstrap address. */

@@ -144,7 +144,7 @@ public final class KafkaFixture implements AutoCloseable {
     public WorkerConfig workerConfig(String workerId, QueueMode mode) {
         return new WorkerConfig(broker.bootstrapServers(), mode, "test-workers", workerId, topics, store,
                 new Properties(), List.of(), Optional.of(dataDir), Duration.ofMillis(200), Duration.ofMillis(200),
-                Duration.ofMillis(500), Duration.ofSeconds(1));
+                Duration.ofMillis(500), Duration.ofSeconds(1), null);
     }
 
     public RunningWorker startWorker(WorkerConfig config) {

@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.metrics.MetricsServer;
 import io.tunestream.worker.queue.QueueMode;
 import java.net.URI;
@@ -38,7 +39,9 @@ class WorkerTest {
         try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             try (MetricsServer server = MetricsServer.start(registry, "127.0.0.1", 0)) {
-                kafka.startWorker(new Worker(kafka.workerConfig("w1", mode), registry));
+                Worker w1 = new Worker(kafka.workerConfig("w1", mode), registry);
+                server.serveHealth(w1::startup, w1::liveness, w1::readiness);
+                kafka.startWorker(w1);
                 ExperimentRequest request = KafkaFixture.request("run-a", AdapterMethodId.lora, 20);
                 kafka.submit(request);
                 RunStatus done = kafka.awaitState("run-a", RunState.SUCCEEDED, Duration.ofSeconds(120));
@@ -46,6 +49,7 @@ class WorkerTest {
                 assertEquals(20, done.getSummary().getSteps());
                 assertEquals(1, done.getAttempt());
                 assertEquals("w1", done.getWorkerId());
+                assertEquals(ComputeDevice.engineDefault().id(), done.getDevice(), "the status names the device");
                 List<StepMetric> steps = kafka.metrics.await(StepMetric.class, m -> m.size() >= 20, Duration.ofSeconds(10), "20 steps");
                 assertEquals(stepsOnceEach(20), countByStep(steps));
 
@@ -58,6 +62,13 @@ class WorkerTest {
                 assertTrue(text.contains("tunestream_worker_step_duration_seconds_count{worker=\"w1\"} 20"), text);
                 assertTrue(text.contains("tunestream_worker_busy{worker=\"w1\"} 0.0"), text);
                 assertTrue(text.contains("jvm_memory_used_bytes{"), "no JVM metrics");
+                // the probes (docs/operations.md, "Health"): started, alive and, idle again, polling the queue
+                for (String probe : List.of("startup", "live", "ready")) {
+                    HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + server.port() + "/healthz/" + probe)).build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, health.statusCode(), probe + ": " + health.body());
+                    assertTrue(health.body().startsWith("{\"status\":\"up\""), health.body());
+                }
             }
         }
     }
@@ -104,6 +115,70 @@ class WorkerTest {
             assertTrue(failed.getFailure().getMessage().startsWith("step 1 does not fit in device memory even one example at a time"),
                     failed.getFailure().getMessage());
             assertEquals(0, failed.getFailedAttempts(), "a resource failure is not counted as a lost attempt");
+        }
+    }
+
+    /**
+     * A host with more threads ready to run than cores (here: three spinning threads per core beside a training run):
+     * the worker says so once in its log, naming the remedy, and its metrics show the load against the cores.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(120)
+    void aWorkerOnAHostWithMoreBusyThreadsThanCoresSaysSoInItsLogAndMetrics() throws Exception {
+        int cores = io.tunestream.worker.host.TrainingThreads.cores();
+        java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Thread> spinners = new java.util.ArrayList<>();
+        java.io.PrintStream console = System.err;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1)) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            kafka.startWorker(new Worker(kafka.workerConfig("w1", QueueMode.SHARE), registry));
+            kafka.submit(KafkaFixture.request("crowded", AdapterMethodId.lora, 100_000));
+            kafka.awaitState("crowded", RunState.RUNNING, Duration.ofSeconds(60));
+            // the worker's logger writes to whatever System.err is when it logs
+            System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    console.write(b);
+                    synchronized (log) {
+                        log.write(b);
+                    }
+                }
+            }, true));
+            for (int i = 0; i < 3 * cores; i++) {
+                Thread spinner = new Thread(() -> {
+                    long x = 0;
+                    while (spinning.get()) {
+                        x += System.nanoTime() % 7;
+                    }
+                    if (x == 42) {
+                        console.print("");
+                    }
+                }, "spinner-" + i);
+                spinner.setDaemon(true);
+                spinner.start();
+                spinners.add(spinner);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String warning = "";
+            while (System.nanoTime() < deadline && warning.isEmpty()) {
+                Thread.sleep(500);
+                warning = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                        .filter(l -> l.contains("threads ready to run on average")).findFirst().orElse("");
+            }
+            assertTrue(warning.contains("run crowded: the host has ") && warning.contains("on " + cores + " cores")
+                    && warning.contains("--threads"), "no warning within 60 s:\n" + log);
+            String scrape = registry.scrape();
+            String gauge = scrape.lines().filter(l -> l.startsWith("tunestream_worker_host_runnable_threads{")).findFirst().orElse("");
+            assertTrue(Double.parseDouble(gauge.substring(gauge.lastIndexOf(' ') + 1)) > cores, gauge);
+            assertTrue(scrape.contains("tunestream_worker_host_cores{worker=\"w1\"} " + cores + ".0"), scrape);
+            assertEquals(1, log.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.contains("threads ready to run on average")).count(), "said once per run");
+            kafka.cancel("crowded");
+            kafka.awaitState("crowded", RunState.CANCELLED, Duration.ofSeconds(30));
+        } finally {
+            spinning.set(false);
+            System.setErr(console);
         }
     }
 
