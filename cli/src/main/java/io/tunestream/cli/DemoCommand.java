@@ -152,10 +152,9 @@ final class DemoCommand implements Callable<Integer> {
                             broker.bootstrapServers(), metrics.port(), api.port(), runs.size());
                     stdout.flush();
                     finished = watch(coordinator, stdout);
-                    List<Repeats.Outcome> outcomes = ResultsTable.outcomes(finished);
                     HtmlReport.write("demo: the notebook's comparison", finished.stream()
                                     .map(run -> HtmlReport.of(run, coordinator.state())).toList(),
-                            Repeats.repeated(outcomes) ? Repeats.summarise(outcomes) : List.of(), root.resolve("report"));
+                            Repeats.summariseRepeated(ResultsTable.outcomes(finished)), root.resolve("report"));
                 }
                 String table = ResultsTable.render(finished, ResultsTable.Format.TABLE);
                 Files.writeString(root.resolve("results.md"), ResultsTable.render(finished, ResultsTable.Format.MARKDOWN));

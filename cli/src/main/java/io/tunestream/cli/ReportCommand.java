@@ -1,5 +1,7 @@
 package io.tunestream.cli;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -27,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,7 +68,13 @@ final class ReportCommand implements Callable<Integer> {
     KafkaOptions kafka;
 
     /** One finished run; {@code medianStepSamplesPerSecond} is robust to pauses and to other load on the machine. */
-    record Entry(String run, TrainingConfig config, TrainingSummary summary, double medianStepSamplesPerSecond) {}
+    record Entry(String run, TrainingConfig config, TrainingSummary summary, @JsonIgnore RunMetrics metrics) {
+
+        @JsonProperty
+        public double medianStepSamplesPerSecond() {
+            return metrics.medianStepSamplesPerSecond();
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -104,9 +111,8 @@ final class ReportCommand implements Callable<Integer> {
         ResultsCommand.print(out, runs, format.equals("json") ? ResultsTable.Format.JSON : ResultsTable.Format.MARKDOWN);
         out.flush();
         if (html != null) {
-            List<Repeats.Outcome> outcomes = ResultsTable.outcomes(runs);
             writePage("sweep " + sweep, runs.stream().map(run -> HtmlReport.of(run, state)).toList(),
-                    Repeats.repeated(outcomes) ? Repeats.summarise(outcomes) : List.of());
+                    Repeats.summariseRepeated(ResultsTable.outcomes(runs)));
         }
         return 0;
     }
@@ -129,7 +135,7 @@ final class ReportCommand implements Callable<Integer> {
             try {
                 entries.add(new Entry(run.toString(), directory.config(),
                         json.readValue(directory.summaryFile().toFile(), TrainingSummary.class),
-                        medianStepSpeed(json, directory.metricsFile())));
+                        RunMetrics.read(json, directory.metricsFile())));
             } catch (IOException | RuntimeException e) {
                 skipped.add(run + ": unreadable (" + e.getMessage().lines().findFirst().orElse("") + ")");
             }
@@ -164,19 +170,14 @@ final class ReportCommand implements Callable<Integer> {
                         s.samplesPerSecond(), e.medianStepSamplesPerSecond());
             }
         }
-        List<Repeats.Outcome> outcomes = entries.stream().map(ReportCommand::outcome).toList();
-        List<Repeats.Summary> configurations = Repeats.repeated(outcomes) ? Repeats.summarise(outcomes) : List.of();
+        List<Repeats.Summary> configurations = Repeats.summariseRepeated(entries.stream().map(ReportCommand::outcome).toList());
         if (format.equals("markdown") && !configurations.isEmpty()) {
             out.printf("%nConfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n%n");
             out.print(ResultsTable.configurations(configurations, true));
         }
         out.flush();
         if (html != null) {
-            List<HtmlReport.Run> pageRuns = new ArrayList<>();
-            for (Entry entry : entries) {
-                pageRuns.add(pageRun(json, entry));
-            }
-            writePage(entries.size() + " runs", pageRuns, configurations);
+            writePage(entries.size() + " runs", entries.stream().map(ReportCommand::pageRun).toList(), configurations);
         }
         return 0;
     }
@@ -187,34 +188,17 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     /** A local run as the page shows it, its curves from metrics.jsonl. */
-    private static HtmlReport.Run pageRun(ObjectMapper json, Entry entry) throws IOException {
+    private static HtmlReport.Run pageRun(Entry entry) {
         TrainingConfig config = entry.config();
         TrainingSummary summary = entry.summary();
         Map<String, Object> settings = new LinkedHashMap<>();
         config.experimentValues().forEach((name, raw) -> ExperimentField.find(name)
                 .ifPresent(field -> settings.put(name, HtmlReport.settingValue(field.normalise(raw, "")))));
         settings.put(ExperimentField.DATASET.fieldName(), dataset(config));
-        List<double[]> scores = new ArrayList<>();
-        List<double[]> losses = new ArrayList<>();
-        Path metrics = RunDirectory.existing(Path.of(entry.run())).metricsFile();
-        if (Files.isRegularFile(metrics)) {
-            for (String line : Files.readAllLines(metrics)) {
-                JsonNode node;
-                try {
-                    node = json.readTree(line);
-                } catch (IOException e) {
-                    continue; // a line cut short by a crash
-                }
-                switch (node.path("type").asText()) {
-                    case "step" -> losses.add(new double[] {node.path("step").asDouble(), node.path("loss").asDouble()});
-                    case "eval" -> scores.add(new double[] {node.path("step").asDouble(), node.path("score").asDouble()});
-                    default -> { }
-                }
-            }
-        }
         return new HtmlReport.Run(entry.run(), summary.outcome(), dataset(config), summary.metric(), HtmlReport.number(summary.bestScore()),
                 summary.bestStep(), HtmlReport.number(summary.finalEvaluation().score()), summary.adapterParameters(),
-                summary.headParameters(), summary.wallSeconds(), summary.samplesPerSecond(), null, settings, scores, losses);
+                summary.headParameters(), summary.wallSeconds(), summary.samplesPerSecond(), null, settings, entry.metrics().scores(),
+                entry.metrics().losses());
     }
 
     /** A run as an outcome of its configuration: its settings but the seed. */
@@ -235,25 +219,39 @@ final class ReportCommand implements Callable<Integer> {
                 : file.getParent().getFileName() + "/" + file.getFileName();
     }
 
-    /** The median over a run's steps of each step's samples per second, from {@code metrics.jsonl}. */
-    static double medianStepSpeed(ObjectMapper json, Path metrics) throws IOException {
-        if (!Files.isRegularFile(metrics)) {
-            return Double.NaN;
-        }
-        double[] speeds;
-        try (Stream<String> lines = Files.lines(metrics)) {
-            speeds = lines.filter(line -> line.contains("\"type\":\"step\""))
-                    .mapToDouble(line -> {
-                        try {
-                            return json.readTree(line).path("samplesPerSecond").asDouble();
-                        } catch (IOException e) {
-                            return Double.NaN;
+    /**
+     * What a run's {@code metrics.jsonl} holds for the report, read once: the loss per step, the primary metric per
+     * evaluation, and the median over its steps of each step's samples per second (robust to pauses and to other load
+     * on the machine); NaN without steps.
+     */
+    record RunMetrics(List<double[]> losses, List<double[]> scores, double medianStepSamplesPerSecond) {
+
+        static RunMetrics read(ObjectMapper json, Path metrics) throws IOException {
+            List<double[]> losses = new ArrayList<>();
+            List<double[]> scores = new ArrayList<>();
+            List<Double> speeds = new ArrayList<>();
+            if (Files.isRegularFile(metrics)) {
+                for (String line : Files.readAllLines(metrics)) {
+                    JsonNode node;
+                    try {
+                        node = json.readTree(line);
+                    } catch (IOException e) {
+                        continue; // a line cut short by a crash
+                    }
+                    switch (node.path("type").asText()) {
+                        case "step" -> {
+                            losses.add(new double[] {node.path("step").asDouble(), node.path("loss").asDouble()});
+                            if (node.has("samplesPerSecond")) {
+                                speeds.add(node.path("samplesPerSecond").asDouble());
+                            }
                         }
-                    })
-                    .filter(v -> !Double.isNaN(v))
-                    .sorted()
-                    .toArray();
+                        case "eval" -> scores.add(new double[] {node.path("step").asDouble(), node.path("score").asDouble()});
+                        default -> { }
+                    }
+                }
+            }
+            double[] sorted = speeds.stream().mapToDouble(Double::doubleValue).filter(v -> !Double.isNaN(v)).sorted().toArray();
+            return new RunMetrics(losses, scores, sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2]);
         }
-        return speeds.length == 0 ? Double.NaN : speeds[speeds.length / 2];
     }
 }

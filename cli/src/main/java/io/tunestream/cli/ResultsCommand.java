@@ -62,10 +62,10 @@ final class ResultsCommand implements Callable<Integer> {
     /** The runs' table in {@code format}; for a table, then the configurations over their seeds where any repeats. */
     static void print(PrintWriter out, List<RunRecord> runs, ResultsTable.Format format) {
         out.print(ResultsTable.render(runs, format));
-        List<Repeats.Outcome> outcomes = ResultsTable.outcomes(runs);
-        if (Repeats.repeated(outcomes) && (format == ResultsTable.Format.TABLE || format == ResultsTable.Format.MARKDOWN)) {
+        List<Repeats.Summary> configurations = Repeats.summariseRepeated(ResultsTable.outcomes(runs));
+        if (!configurations.isEmpty() && (format == ResultsTable.Format.TABLE || format == ResultsTable.Format.MARKDOWN)) {
             out.printf("%nconfigurations over their seeds (best primary metric; Welch's t-test at 5%% against the best):%n");
-            out.print(ResultsTable.configurations(Repeats.summarise(outcomes), format == ResultsTable.Format.MARKDOWN));
+            out.print(ResultsTable.configurations(configurations, format == ResultsTable.Format.MARKDOWN));
         }
     }
 }

@@ -2,7 +2,7 @@ package io.tunestream.coordinator.results;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.coordinator.schedule.Quantiles;
 import io.tunestream.coordinator.service.CoordinatorState;
 import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.IoErrors;
@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import org.apache.commons.math3.stat.StatUtils;
 
 /**
  * Results as one self-contained HTML page (docs/results.md, "The HTML report"): per dataset the results table with
@@ -36,6 +37,7 @@ public final class HtmlReport {
     static final int MAX_POINTS = 400;
 
     private static final String TEMPLATE = "report.html";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ECHARTS = "META-INF/resources/webjars/echarts/%s/dist/echarts.min.js";
     private static final String ECHARTS_POM = "META-INF/maven/org.webjars.npm/echarts/pom.properties";
 
@@ -52,6 +54,12 @@ public final class HtmlReport {
 
         String method() {
             return String.valueOf(settings.getOrDefault(ExperimentField.METHOD.fieldName(), "-"));
+        }
+
+        /** This run with other curves (the page's, cut to {@link #MAX_POINTS}). */
+        Run withCurves(List<double[]> newScores, List<double[]> newLosses) {
+            return new Run(run, state, dataset, metric, best, bestStep, finalScore, adapterParameters, headParameters,
+                    wallSeconds, samplesPerSecond, note, settings, newScores, newLosses);
         }
     }
 
@@ -71,13 +79,11 @@ public final class HtmlReport {
                 settings.put(field.fieldName(), settingValue(value));
             }
         }
-        String note = record.status() == null ? null : record.status().getReason() != null ? record.status().getReason()
-                : record.status().getFailure() == null ? null
-                : record.status().getFailure().getKind() + ": " + record.status().getFailure().getMessage();
         return new Run(record.runId(), record.state().name(), record.dataset(), record.metric(), number(record.bestScore()),
                 summary == null ? null : (long) summary.getBestStep(), number(record.finalScore()),
                 summary == null ? null : summary.getAdapterParameters(), summary == null ? null : summary.getHeadParameters(),
-                summary == null ? null : summary.getWallSeconds(), summary == null ? null : summary.getSamplesPerSecond(), note,
+                summary == null ? null : summary.getWallSeconds(), summary == null ? null : summary.getSamplesPerSecond(),
+                ResultsTable.note(record),
                 settings, points(state.scores(record.runId())), points(state.losses(record.runId())));
     }
 
@@ -120,12 +126,12 @@ public final class HtmlReport {
         data.put("generated", generated.truncatedTo(ChronoUnit.SECONDS).toString());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Run run : sorted(runs)) {
-            Map<String, Object> row = new ObjectMapper().convertValue(run, Map.class);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> row = JSON.convertValue(run.withCurves(downsampled(run.scores()), downsampled(run.losses())),
+                    Map.class);
             row.put("method", run.method());
             row.put("bestText", run.best() == null ? "-" : Scores.format(run.metric(), run.best()));
             row.put("finalText", run.finalScore() == null ? "-" : Scores.format(run.metric(), run.finalScore()));
-            row.put("scores", downsampled(run.scores()));
-            row.put("losses", downsampled(run.losses()));
             rows.add(row);
         }
         data.put("runs", rows);
@@ -149,7 +155,7 @@ public final class HtmlReport {
         data.put("configurations", configurationRows);
         String json;
         try {
-            json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(data);
+            json = JSON.writeValueAsString(data);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -193,8 +199,8 @@ public final class HtmlReport {
             Run top = scored.isEmpty() ? null : scored.get(0);
             summaries.add(new MethodSummary(key.get(0), key.get(1), top == null ? group.get(0).metric() : top.metric(),
                     group.size(), scored.size(), top == null ? null : top.best(), top == null ? null : top.run(),
-                    best.length == 0 ? null : java.util.Arrays.stream(best).average().orElseThrow(),
-                    best.length < 2 ? null : new org.apache.commons.math3.stat.descriptive.moment.StandardDeviation().evaluate(best),
+                    best.length == 0 ? null : StatUtils.mean(best),
+                    best.length < 2 ? null : Math.sqrt(StatUtils.variance(best)),
                     top == null || top.adapterParameters() == null ? null : top.adapterParameters() + top.headParameters(),
                     median(group.stream().map(Run::wallSeconds).toList()),
                     median(group.stream().map(Run::samplesPerSecond).toList())));
@@ -205,9 +211,8 @@ public final class HtmlReport {
     }
 
     private static Double median(List<Double> values) {
-        double[] known = values.stream().filter(v -> v != null).mapToDouble(Double::doubleValue).sorted().toArray();
-        return known.length == 0 ? null : known.length % 2 == 1 ? known[known.length / 2]
-                : (known[known.length / 2 - 1] + known[known.length / 2]) / 2;
+        List<Double> known = values.stream().filter(v -> v != null).toList();
+        return known.isEmpty() ? null : Quantiles.median(known);
     }
 
     private static List<double[]> points(List<CoordinatorState.Point> points) {

@@ -57,6 +57,11 @@ public final class Repeats {
         return summaries;
     }
 
+    /** {@link #summarise} when any configuration ran more than once, else nothing: only then is there a spread to show. */
+    public static List<Summary> summariseRepeated(List<Outcome> outcomes) {
+        return repeated(outcomes) ? summarise(outcomes) : List.of();
+    }
+
     /** Whether any configuration ran more than once: only then is there a spread to show. */
     public static boolean repeated(List<Outcome> outcomes) {
         return outcomes.stream().collect(Collectors.groupingBy(o -> List.of(o.dataset(), o.settings()), Collectors.counting()))

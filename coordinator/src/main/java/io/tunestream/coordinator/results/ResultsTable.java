@@ -181,7 +181,7 @@ public final class ResultsTable {
     }
 
     /** Why a run ended as it did, when it was not by finishing: an early stop, a budget, a cancel, a failure. */
-    private static String note(RunRecord run) {
+    static String note(RunRecord run) {
         if (run.status() == null) {
             return null;
         }

@@ -2,8 +2,8 @@ package io.tunestream.coordinator.schedule;
 
 import java.util.Collection;
 
-/** Order statistics of small samples, as the stopping rules need them. */
-final class Quantiles {
+/** Order statistics of small samples, as the stopping rules and the results report need them. */
+public final class Quantiles {
 
     private Quantiles() {}
 
@@ -13,7 +13,7 @@ final class Quantiles {
      *
      * @throws IllegalArgumentException when there are no values
      */
-    static double of(Collection<Double> values, double q) {
+    public static double of(Collection<Double> values, double q) {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("the quantile of no values is undefined");
         }
@@ -24,7 +24,7 @@ final class Quantiles {
         return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
     }
 
-    static double median(Collection<Double> values) {
+    public static double median(Collection<Double> values) {
         return of(values, 0.5);
     }
 }

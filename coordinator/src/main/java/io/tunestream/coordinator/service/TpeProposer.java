@@ -11,6 +11,8 @@ import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.SweepSchedule;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,7 +119,7 @@ final class TpeProposer {
      * What TPE has seen: each configuration all of whose runs have finished, scored by the mean of its runs' best
      * scores (a stopped run's at the step it reached).
      */
-    private static List<Tpe.Observation> observations(java.util.Collection<List<RunRecord>> configurations, Sweep sweep) {
+    private static List<Tpe.Observation> observations(Collection<List<RunRecord>> configurations, Sweep sweep) {
         List<Tpe.Observation> observed = new ArrayList<>();
         for (List<RunRecord> runs : configurations) {
             double[] scores = runs.stream().mapToDouble(RunRecord::bestScore).filter(score -> !Double.isNaN(score)).toArray();
@@ -126,7 +128,7 @@ final class TpeProposer {
             }
             Map<ExperimentField, Object> values = new LinkedHashMap<>();
             sweep.search().space().keySet().forEach(field -> values.put(field, field.read(runs.get(0).request())));
-            observed.add(new Tpe.Observation(values, java.util.Arrays.stream(scores).average().orElseThrow()));
+            observed.add(new Tpe.Observation(values, Arrays.stream(scores).average().orElseThrow()));
         }
         return observed;
     }

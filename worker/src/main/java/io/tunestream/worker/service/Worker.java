@@ -34,6 +34,7 @@ import io.tunestream.worker.run.RunLease;
 import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
+import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -380,7 +381,7 @@ public final class Worker implements Runnable {
             lastProgressNanos = System.nanoTime();
             TrainingListener listener = TrainingListener.all(reporter, new TrainingListener() {
                 @Override
-                public void onPrepared(io.tunestream.worker.train.TrainingConfig prepared) {
+                public void onPrepared(TrainingConfig prepared) {
                     lastProgressNanos = System.nanoTime();
                 }
 
