@@ -14,13 +14,13 @@ import io.tunestream.schemas.Scores;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.checkpoint.TrainingCheckpoint;
-import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Trainer;
@@ -34,17 +34,16 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code tunestream train}: one experiment, locally, without Kafka. */
 @Command(
@@ -114,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
                 experiment.train().pairs() ? " of sentence pairs" : "", experiment.task().metric().id(), experiment.train().size());
         Path runPath = out != null ? out : Path.of("runs", config.method() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
-        RunDirectory runDirectory = RunDirectory.open(runPath, config);
+        RunDirectory runDirectory = RunDirectory.open(runPath, config, Lineage.of(experiment, device.id()));
         err.printf(Locale.ROOT, "run directory: %s%n", runPath);
         TrainingSummary summary;
         Optional<TrainingSummary> finished = runDirectory.completedSummary();

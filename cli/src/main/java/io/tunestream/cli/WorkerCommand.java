@@ -9,6 +9,7 @@ import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.service.Worker;
 import io.tunestream.worker.service.WorkerConfig;
+import io.tunestream.worker.store.StoreLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,9 +48,8 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--worker-id", description = "This worker's name in statuses and metrics (default: host-pid-random).")
     String workerId;
 
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-            description = "Checkpoint store that every worker reaches, e.g. a shared mount (default: ~/.cache/tunestream/checkpoints).")
-    Path checkpointDir;
+    @Mixin
+    StoreOptions storeOptions;
 
     @Option(names = "--model-root", paramLabel = "DIR",
             description = "A directory under which requests may name HuggingFace models (hf:DIR); repeatable. Without one, only minilm-l6 and random: models.")
@@ -87,8 +87,7 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path store = checkpointDir != null ? checkpointDir
-                : Path.of(System.getProperty("user.home"), ".cache", "tunestream", "checkpoints");
+        StoreLocation store = storeOptions.location();
         WorkerConfig config = WorkerConfig.defaults(bootstrapServers, store)
                 .withQueueMode(QueueMode.fromId(queueMode))
                 .withGroupId(group)
@@ -133,7 +132,7 @@ final class WorkerCommand implements Callable<Integer> {
         }, "worker-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.printf("worker %s: %s mode on %s, checkpoints in %s%n", config.workerId(), config.queueMode().id(),
-                bootstrapServers, store);
+                bootstrapServers, StoreOptions.describe(store));
         if (metrics != null) {
             System.err.printf("metrics at http://%s:%d/metrics%n", metricsHost, metrics.port());
         }

@@ -1,6 +1,7 @@
 package io.tunestream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.worker.queue.QueueMode;
+import io.tunestream.worker.run.Build;
 import io.tunestream.worker.service.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,6 +42,9 @@ class SweepCommandsTest {
             grid:
               method: [lora, dora, salt]
               seed: [1, 2]
+            schedule:
+              keepCheckpoints: best
+              export: [hf, peft]
             """;
 
     private Coordinator coordinator;
@@ -97,6 +103,16 @@ class SweepCommandsTest {
                 assertTrue(row.get("wall_seconds").asDouble() > 0);
                 assertTrue(row.get("best").asDouble() <= previous, "not sorted by the best primary metric");
                 previous = row.get("best").asDouble();
+                assertEquals(status.getExperiment().get("method"), row.get("experiment").get("method").asText());
+                assertEquals(Build.id(), row.get("lineage").get("build").asText());
+                assertEquals("random:tiny@1", row.get("lineage").get("model").asText());
+                assertEquals(rows.get(0).get("lineage").get("modelSha256"), row.get("lineage").get("modelSha256"));
+                assertEquals(rows.get(0).get("lineage").get("datasetSha256"), row.get("lineage").get("datasetSha256"));
+                assertEquals("cpu", row.get("lineage").get("device").asText());
+                assertEquals("fp32", row.get("lineage").get("precision").asText());
+                Path run = Path.of(row.get("artifacts").get("run").asText());
+                assertRetained(run);
+                assertExported(row.get("artifacts"), run, status.getExperiment().get("method"));
             }
             CliRun markdown = CliRun.of("results", "six", "--format", "markdown", "--bootstrap-servers", bootstrap);
             assertTrue(markdown.out().startsWith("| run | state | dataset | method | rank | lr | seed | metric | best |"), markdown.out());
@@ -182,6 +198,42 @@ class SweepCommandsTest {
      * charts hold every run with the scores Kafka has.
      */
     @SuppressWarnings("unchecked")
+    /**
+     * schedule.keepCheckpoints: best leaves a finished run its best checkpoint, config, metrics and summary, and nothing
+     * of its latest checkpoint. The worker deletes it just after the run's end is published: waited for, a few seconds.
+     */
+    private static void assertRetained(Path run) throws InterruptedException {
+        Path latest = run.resolve("checkpoints").resolve("latest");
+        for (int i = 0; i < 100 && Files.exists(latest); i++) {
+            Thread.sleep(100);
+        }
+        assertFalse(Files.exists(latest), latest + " is kept");
+        for (String kept : List.of("config.json", "metrics.jsonl", "summary.json", "checkpoints/best/adapter.safetensors")) {
+            assertTrue(Files.isRegularFile(run.resolve(kept)), run.resolve(kept) + " was deleted");
+        }
+    }
+
+    /** schedule.export: [hf, peft] publishes hf for every run and peft for lora and dora, beside the run, as listed. */
+    private static void assertExported(JsonNode artifacts, Path run, String method) {
+        boolean peft = method.equals("lora") || method.equals("dora");
+        assertEquals(peft ? Set.of("run", "hf", "peft") : Set.of("run", "hf"), fieldNames(artifacts), method + ": " + artifacts);
+        assertEquals(run.resolve("export/hf").toString(), artifacts.get("hf").asText());
+        for (String file : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+            assertTrue(Files.isRegularFile(run.resolve("export/hf").resolve(file)), "hf export without " + file);
+        }
+        if (peft) {
+            for (String file : List.of("adapter_config.json", "adapter_model.safetensors")) {
+                assertTrue(Files.isRegularFile(Path.of(artifacts.get("peft").asText()).resolve(file)), "peft export without " + file);
+            }
+        }
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new java.util.TreeSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
     private static void assertReportPage(Path directory, String bootstrap, List<String> runIds, Map<String, RunStatus> statuses)
             throws Exception {
         CliRun reported = CliRun.of("report", "six", "--html", directory.toString(), "--bootstrap-servers", bootstrap);

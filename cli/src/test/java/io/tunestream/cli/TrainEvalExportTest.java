@@ -1,5 +1,6 @@
 package io.tunestream.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -200,6 +201,32 @@ class TrainEvalExportTest {
         assertEquals("LORA", config.get("peft_type").asText());
         assertEquals(4, config.get("r").asInt());
         assertTrue(!config.get("use_dora").asBoolean());
+    }
+
+    /**
+     * --publish puts the export beside the run (export/FORMAT/ of its directory), byte for byte what --out writes; a
+     * run named twice or not at all, or an export going nowhere, is refused before anything is written.
+     */
+    @Test
+    void anExportPublishedBesideTheRunIsTheOneWrittenToOut() throws Exception {
+        Path out = temp.resolve("export-published");
+        CliRun published = run("export", "--run-dir", loraRun.toString(), "--format", "peft", "--out", out.toString(), "--publish");
+        assertEquals(0, published.exitCode(), published.err());
+        Path beside = loraRun.resolve("export/peft");
+        assertTrue(published.out().contains("published peft export of " + loraRun + " to " + beside.toAbsolutePath()), published.out());
+        for (String file : List.of("adapter_config.json", "adapter_model.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(out.resolve(file)), Files.readAllBytes(beside.resolve(file)), file);
+        }
+        CliRun twice = run("export", "--run-dir", loraRun.toString(), "--run", "x", "--checkpoint-store", temp.toString(),
+                "--format", "hf", "--publish");
+        assertEquals(2, twice.exitCode());
+        assertTrue(twice.err().contains("name the run once: --run-dir DIR, or --run RUN with --checkpoint-store STORE"), twice.err());
+        CliRun nowhere = run("export", "--run-dir", loraRun.toString(), "--format", "hf");
+        assertEquals(2, nowhere.exitCode());
+        assertTrue(nowhere.err().contains("say where the export goes: --out DIR, --publish, or both"), nowhere.err());
+        CliRun missing = run("export", "--run", "no-such-run", "--checkpoint-store", temp.toString(), "--format", "hf", "--publish");
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("no run 'no-such-run' in " + temp), missing.err());
     }
 
     @Test

@@ -9,11 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.ExportFormat;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.StepMetric;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.service.KafkaFixture;
+import io.tunestream.worker.store.CheckpointStore;
+import io.tunestream.worker.store.RunStore;
+import io.tunestream.worker.store.S3TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +81,83 @@ class WorkerProcessTest {
                 stopAll(kafka);
             }
         }
+    }
+
+    /**
+     * The same with the checkpoints in an S3-compatible server (S3Proxy on loopback) and each worker in a working
+     * directory of its own, as on machines that share no file system: the second worker resumes from the checkpoint
+     * the first committed to the bucket, and its losses equal those of the same request trained without a kill
+     * (1e-5); the bucket's metrics.jsonl holds every step once.
+     */
+    @Test
+    @Timeout(300)
+    void aKilledWorkersRunIsResumedByAnotherFromTheS3StoreWithTheUninterruptedLosses() throws Exception {
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                S3TestServer s3 = new S3TestServer();
+                Coordinator coordinator = Coordination.start(kafka, START_TIMEOUT, WORKER_TIMEOUT)) {
+            try {
+                Process first = startWorker(kafka, "first", QueueMode.SHARE, s3Arguments(s3, kafka.root.resolve("work-first")),
+                        S3TestServer.environment());
+                ExperimentRequest crash = request("crash");
+                crash.setExports(List.of(ExportFormat.peft));
+                Coordination.submit(kafka, crash);
+                kafka.metrics.await(StepMetric.class, m -> m.size() >= 25, Duration.ofSeconds(120), "25 steps");
+                first.destroyForcibly();
+                assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+                long checkpointed = new ObjectMapper().readTree(s3.blobs().getBlob(S3TestServer.BUCKET,
+                        "kill/runs/crash/checkpoints.json").getPayload().openStream()).get("step").asLong();
+                assertTrue(checkpointed > 0 && checkpointed % CHECKPOINT_EVERY == 0, "committed checkpoint at step " + checkpointed);
+
+                startWorker(kafka, "second", QueueMode.SHARE, s3Arguments(s3, kafka.root.resolve("work-second")),
+                        S3TestServer.environment());
+                RunStatus done = kafka.awaitState("crash", RunState.SUCCEEDED, Duration.ofSeconds(180));
+                assertEquals(2, done.getAttempt());
+                assertEquals("second", done.getWorkerId());
+                String location = "s3://" + S3TestServer.BUCKET + "/kill/runs/crash/";
+                assertEquals(Map.of("run", location, "peft", location + "export/peft/"), done.getArtifacts());
+                assertTrue(s3.blobs().blobExists(S3TestServer.BUCKET, "kill/runs/crash/export/peft/adapter_model.safetensors"));
+                CliRun published = CliRun.of("export", "--run", "crash", "--checkpoint-store", "s3://" + S3TestServer.BUCKET + "/kill",
+                        "--s3-endpoint", s3.endpoint().toString(), "--format", "hf", "--publish");
+                assertEquals(0, published.exitCode(), published.err());
+                assertTrue(published.out().contains("to " + location + "export/hf/"), published.out());
+                assertTrue(s3.blobs().blobExists(S3TestServer.BUCKET, "kill/runs/crash/export/hf/model.safetensors"));
+                List<StepMetric> resumed = kafka.metrics.messages(StepMetric.class).stream()
+                        .filter(m -> m.getRunId().equals("crash") && m.getAttempt() == 2).toList();
+                assertEquals(LongStream.rangeClosed(checkpointed + 1, STEPS).boxed().toList(),
+                        resumed.stream().map(StepMetric::getStep).toList(), "resumed at the step after the committed checkpoint");
+
+                ExperimentRequest reference = request("whole");
+                reference.setSweepId("reference");
+                Coordination.submit(kafka, reference);
+                kafka.awaitState("whole", RunState.SUCCEEDED, Duration.ofSeconds(180));
+                Map<Long, Double> uninterrupted = new java.util.HashMap<>();
+                kafka.metrics.await(StepMetric.class, m -> m.stream().filter(s -> s.getRunId().equals("whole")).count() >= STEPS,
+                        Duration.ofSeconds(30), "the uninterrupted run's steps").stream()
+                        .filter(m -> m.getRunId().equals("whole")).forEach(m -> uninterrupted.put(m.getStep(), m.getLoss()));
+                for (StepMetric step : resumed) {
+                    assertEquals(uninterrupted.get(step.getStep()), step.getLoss(), 1e-5, "loss at step " + step.getStep());
+                }
+                try (CheckpointStore store = CheckpointStore.open(s3.location("kill/", kafka.root.resolve("reader")))) {
+                    RunStore run = store.run("crash");
+                    run.restore(Duration.ofSeconds(20));
+                    assertMetricsFileHoldsEveryStepOnce(run.workingDirectory(), STEPS);
+                }
+                // the credentials reach the SDK through the environment and go nowhere else
+                for (String worker : List.of("first", "second")) {
+                    String log = Files.readString(kafka.root.resolve(worker + ".log"));
+                    assertTrue(log.contains("s3://" + S3TestServer.BUCKET + "/kill"), worker + "'s log does not name its store");
+                    assertFalse(log.contains(S3TestServer.SECRET_KEY), worker + "'s log shows the secret key");
+                }
+                assertTrue(kafka.statusesOf("crash").stream().noneMatch(status -> status.toString().contains(S3TestServer.SECRET_KEY)));
+            } finally {
+                stopAll(kafka);
+            }
+        }
+    }
+
+    private static List<String> s3Arguments(S3TestServer s3, Path workDirectory) {
+        return List.of("--checkpoint-store", "s3://" + S3TestServer.BUCKET + "/kill", "--s3-endpoint", s3.endpoint().toString(),
+                "--work-dir", workDirectory.toString());
     }
 
     @ParameterizedTest
@@ -314,19 +395,26 @@ class WorkerProcessTest {
     }
 
     private Process startWorker(KafkaFixture kafka, String workerId, QueueMode mode) throws IOException {
+        return startWorker(kafka, workerId, mode, List.of("--checkpoint-dir", kafka.store.toString()), Map.of());
+    }
+
+    private Process startWorker(KafkaFixture kafka, String workerId, QueueMode mode, List<String> storeArguments,
+            Map<String, String> environment) throws IOException {
         Path clientProperties = kafka.root.resolve(workerId + ".properties");
         // classic groups: a killed member is noticed after the broker's minimum session timeout, not 45 s
         Files.writeString(clientProperties, "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = List.of(java.toString(), "-Dai.djl.offline=true", "-Xmx1g",
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-Dai.djl.offline=true", "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), Tunestream.class.getName(), "worker",
                 "--bootstrap-servers", kafka.broker.bootstrapServers(), "--queue-mode", mode.id(),
-                "--group", "test-workers", "--worker-id", workerId, "--checkpoint-dir", kafka.store.toString(),
+                "--group", "test-workers", "--worker-id", workerId,
                 "--data-dir", kafka.dataDir.toString(), "--client-properties", clientProperties.toString(),
-                "--partitions", "1");
+                "--partitions", "1"));
+        command.addAll(storeArguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(kafka.root.resolve(workerId + ".log").toFile());
         builder.environment().put("OPT_OUT_TRACKING", "true");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         processes.add(process);
         return process;

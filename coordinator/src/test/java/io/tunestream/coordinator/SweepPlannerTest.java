@@ -10,7 +10,9 @@ import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.coordinator.sweep.Sweep;
 import io.tunestream.coordinator.sweep.SweepPlanner;
 import io.tunestream.schemas.AdapterMethodId;
+import io.tunestream.schemas.CheckpointRetention;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.ExportFormat;
 import io.tunestream.schemas.StoppingRule;
 import io.tunestream.schemas.SweepSchedule;
 import java.io.IOException;
@@ -95,10 +97,15 @@ class SweepPlannerTest {
                   maxAttempts: 5
                   retryBackoffSeconds: 2.5
                   earlyStopping: {rule: ASHA, metric: loss, minSteps: 50, reductionFactor: 3}
+                  keepCheckpoints: Best
+                  export: [peft, hf]
                 """));
         List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.EPOCH);
         assertEquals(List.of(0, 1, 2), runs.subList(0, 3).stream().map(r -> r.request().getSequence()).toList(), "grid order");
         assertTrue(runs.stream().allMatch(r -> r.request().getMaxAttempts() == 5 && r.request().getPriority() == 3));
+        assertTrue(runs.stream().allMatch(r -> r.request().getKeepCheckpoints() == CheckpointRetention.BEST));
+        assertTrue(sweep.schedule().describe().contains(" keepCheckpoints=best export=[peft, hf]"), sweep.schedule().describe());
+        assertTrue(runs.stream().allMatch(r -> r.request().getExports().equals(List.of(ExportFormat.peft, ExportFormat.hf))));
         SweepSchedule schedule = sweep.schedule().toMessage("notebook", Instant.EPOCH);
         assertEquals(2, schedule.getMaxConcurrent());
         assertEquals(5000L, schedule.getMaxTotalSteps());
@@ -109,6 +116,8 @@ class SweepPlannerTest {
         assertEquals(3, schedule.getEarlyStopping().getReductionFactor());
         assertEquals(3, SweepPlanner.plan(Sweep.read(write("d.yaml", NOTEBOOK)), Instant.EPOCH).get(0).request().getMaxAttempts(),
                 "three attempts unless the sweep says");
+        assertEquals(CheckpointRetention.ALL, SweepPlanner.plan(Sweep.read(write("d.yaml", NOTEBOOK)), Instant.EPOCH).get(0)
+                .request().getKeepCheckpoints(), "every checkpoint kept unless the sweep says");
     }
 
     @Test
@@ -131,6 +140,10 @@ class SweepPlannerTest {
         Sweep hooked = Sweep.read(write("hooked.yaml", NOTEBOOK + "schedule:\n  notify: https://hooks.example.com/T0/secret\n"));
         assertEquals("https://hooks.example.com/T0/secret", hooked.schedule().toMessage("notebook", Instant.EPOCH).getNotifyUrl());
         assertTrue(hooked.schedule().describe().endsWith("notify=https://hooks.example.com/..."), "the path, often a secret, is not shown");
+        assertRefused(NOTEBOOK + "schedule:\n  export: [hf, onnx]\n", "schedule.export: unknown format 'onnx'; valid formats: hf, peft");
+        assertRefused(NOTEBOOK + "schedule:\n  export: hf\n", "schedule.export must be a list of formats, e.g. [hf, peft]");
+        assertRefused(NOTEBOOK + "schedule:\n  keepCheckpoints: latest\n",
+                "schedule.keepCheckpoints: unknown value 'latest'; valid values: all, best, none");
         assertRefused(NOTEBOOK + "schedule:\n  maxTotalSteps: -5\n", "schedule.maxTotalSteps must be a whole number of at least 1, got -5");
         assertRefused(NOTEBOOK + "schedule:\n  earlyStopping: {rule: hyperband, minSteps: 10}\n",
                 "schedule.earlyStopping.rule: unknown rule 'hyperband'; valid rules: asha, median");

@@ -1,14 +1,18 @@
 package io.tunestream.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tunestream.worker.store.StoreLocation;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,11 +75,53 @@ class ComposeFileTest {
         assertTrue(strings(devices.get(0).path("capabilities")).contains("gpu"));
 
         List<String> mounts = strings(worker.path("volumes")).stream().map(v -> withDefaults(v).split(":")[1]).toList();
-        for (String dirFlag : List.of("--checkpoint-dir", "--data-dir", "--model-root")) {
+        for (String dirFlag : List.of("--checkpoint-store", "--data-dir", "--model-root")) {
             assertTrue(mounts.contains(flags.get(dirFlag)), dirFlag + " " + flags.get(dirFlag) + " is not mounted: " + mounts);
         }
         assertTrue(durationSeconds(worker.path("stop_grace_period").asText()) > CommandLineFlags.workerShutdownGrace().toSeconds(),
                 "docker must wait longer than the worker takes to hand its run back");
+    }
+
+    /**
+     * docker-compose.s3.yml: the workers keep the base file's flags, name a bucket the file creates on the server it
+     * starts, share no volume, and take credentials from the environment only.
+     */
+    @Test
+    void theS3OverridePointsTheWorkersAtTheBucketItCreatesWithCredentialsFromTheEnvironment() {
+        JsonNode services = DeployFiles.yaml(COMPOSE_DIR.resolve("docker-compose.s3.yml")).path("services");
+        JsonNode worker = services.path("worker");
+        Map<String, String> flags = CommandLineFlags.parse("worker",
+                strings(worker.path("command")).stream().map(ComposeFileTest::withDefaults).toList(), Map.of());
+        Map<String, String> base = CommandLineFlags.parse("worker", strings(SERVICES.path("worker").path("command")), Map.of());
+        base.forEach((flag, value) -> {
+            if (!flag.equals("--checkpoint-store")) {
+                assertEquals(value, flags.get(flag), flag + " differs from the base file's: compose replaces the whole command");
+            }
+        });
+        URI endpoint = URI.create(flags.get("--s3-endpoint"));
+        StoreLocation store = StoreLocation.parse(flags.get("--checkpoint-store"), Optional.of(endpoint),
+                StoreLocation.DEFAULT_REGION, Path.of(flags.get("--work-dir")));
+        String bucket = assertInstanceOf(StoreLocation.S3.class, store).bucket();
+        assertTrue(services.has(endpoint.getHost()), "the endpoint " + endpoint + " is no service of the file");
+        assertEquals(9000, endpoint.getPort(), "MinIO's S3 port");
+        String created = strings(services.path("minio-bucket").path("entrypoint")).get(2);
+        assertTrue(created.contains("http://" + endpoint.getHost() + ":9000") && created.endsWith("mc mb --ignore-existing store/" + bucket),
+                created);
+        assertEquals("service_completed_successfully", worker.at("/depends_on/minio-bucket/condition").asText(),
+                "a worker refuses to start before its bucket exists");
+
+        List<String> volumes = strings(worker.path("volumes"));
+        assertTrue(volumes.stream().noneMatch(v -> v.startsWith("checkpoints:")), "the shared volume is still mounted: " + volumes);
+        assertTrue(volumes.contains(flags.get("--work-dir")), "--work-dir is not a volume of its own: " + volumes);
+        List<String> mounts = volumes.stream().map(v -> withDefaults(v).split(":")).filter(v -> v.length > 1).map(v -> v[1]).toList();
+        assertTrue(mounts.containsAll(List.of(flags.get("--data-dir"), flags.get("--model-root"))), mounts.toString());
+
+        for (String variable : List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")) {
+            for (JsonNode service : List.of(worker, services.path("minio-bucket"))) {
+                assertTrue(service.path("environment").path(variable).asText().startsWith("${" + variable + ":?"),
+                        variable + " must come from the environment, never the file: " + service.path("environment"));
+            }
+        }
     }
 
     @Test

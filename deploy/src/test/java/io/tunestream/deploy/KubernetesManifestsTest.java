@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.fge.jsonpatch.JsonPatch;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -19,8 +20,10 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.tunestream.schemas.RunState;
+import io.tunestream.worker.store.StoreLocation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +31,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -85,11 +90,53 @@ class KubernetesManifestsTest {
         assertEquals(new Quantity("1"), container.getResources().getLimits().get("nvidia.com/gpu"), "one GPU per worker");
         assertEquals("0.0.0.0", flags.getOrDefault("--metrics-host", CommandLineFlags.defaultValue("worker", "--metrics-host")));
         assertScrapedOn(worker.getSpec().getTemplate(), container, flags.get("--metrics-port"));
-        assertMounted(container, flags.get("--checkpoint-dir"), flags.get("--data-dir"), flags.get("--model-root"),
+        assertMounted(container, flags.get("--checkpoint-store"), flags.get("--data-dir"), flags.get("--model-root"),
                 Path.of(flags.get("--client-properties")).getParent().toString());
         long grace = worker.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
         assertTrue(grace > CommandLineFlags.workerShutdownGrace().toSeconds(),
                 "Kubernetes kills the worker after " + grace + " s, before it has handed its run back");
+    }
+
+    /**
+     * deploy/k8s/s3: the worker Deployment, patched as kustomize patches it, keeps checkpoints in a bucket, takes its
+     * credentials from the Secret the overlay generates out of an uncommitted env file, and mounts no shared volume.
+     */
+    @Test
+    void theS3OverlayPointsWorkersAtABucketWithCredentialsFromItsSecretAndSharesNoVolume() throws Exception {
+        Path overlay = K8S.resolve("s3");
+        JsonNode kustomization = DeployFiles.yaml(overlay.resolve("kustomization.yaml"));
+        assertEquals(List.of(".."), ComposeFileTest.strings(kustomization.path("resources")));
+        JsonNode base = DeployFiles.yaml(K8S.resolve("worker.yaml"));
+        JsonNode patch = DeployFiles.yaml(Files.readString(overlay.resolve("worker-s3.yaml")));
+        Deployment patched = SERIALIZATION.unmarshal(JsonPatch.fromJson(patch).apply(base).toString(), Deployment.class);
+        Container container = container(patched);
+        Map<String, String> flags = parseArgs("worker", container);
+        StoreLocation store = StoreLocation.parse(flags.get("--checkpoint-store"),
+                Optional.ofNullable(flags.get("--s3-endpoint")).map(URI::create), StoreLocation.DEFAULT_REGION,
+                Path.of(flags.get("--work-dir")));
+        assertInstanceOf(StoreLocation.S3.class, store);
+        assertMounted(container, flags.get("--work-dir"), flags.get("--data-dir"), flags.get("--model-root"));
+        assertTrue(container.getVolumeMounts().stream().noneMatch(m -> m.getName().equals("checkpoints")), container.getVolumeMounts().toString());
+        List<String> claims = patched.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null).map(v -> v.getPersistentVolumeClaim().getClaimName()).toList();
+        assertEquals(List.of("tunestream-data", "tunestream-models"), claims, "read-only data and models only");
+
+        JsonNode generator = kustomization.path("secretGenerator").get(0);
+        assertEquals(generator.path("name").asText(), container.getEnvFrom().get(0).getSecretRef().getName());
+        String envFile = ComposeFileTest.strings(generator.path("envs")).get(0);
+        Properties example = new Properties();
+        try (var in = Files.newBufferedReader(overlay.resolve(envFile + ".example"))) {
+            example.load(in);
+        }
+        assertEquals(Set.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"), example.stringPropertyNames());
+        assertEquals("", example.getProperty("AWS_SECRET_ACCESS_KEY"), "the example carries no secret");
+        assertTrue(Files.readAllLines(DeployFiles.repositoryRoot().resolve(".gitignore"))
+                .contains(DeployFiles.repositoryRoot().relativize(overlay.resolve(envFile)).toString()), envFile + " may be committed");
+
+        String deleted = kustomization.path("patches").get(1).path("patch").asText();
+        assertTrue(deleted.contains("$patch: delete") && deleted.contains("kind: PersistentVolumeClaim"), deleted);
+        String claim = deleted.substring(deleted.indexOf("name: ") + "name: ".length()).lines().findFirst().orElseThrow().strip();
+        assertEquals("tunestream-checkpoints", object("PersistentVolumeClaim", claim).getMetadata().getName());
     }
 
     @Test

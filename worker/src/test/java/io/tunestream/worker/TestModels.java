@@ -28,6 +28,28 @@ public final class TestModels {
         return java.nio.file.Path.of(shared, "data");
     }
 
+    /**
+     * A dataset's digest as docs/worker.md ("Lineage") defines it, computed independently of the worker: SHA-256 over
+     * each file's role ({@code train}, then {@code dev}), its length (8 bytes, big-endian) and its bytes.
+     */
+    public static String datasetSha256(java.nio.file.Path train, List<java.nio.file.Path> dev) throws java.io.IOException {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        List<java.nio.file.Path> files = new ArrayList<>(List.of(train));
+        files.addAll(dev);
+        for (int i = 0; i < files.size(); i++) {
+            byte[] bytes = java.nio.file.Files.readAllBytes(files.get(i));
+            sha.update((i == 0 ? "train" : "dev").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sha.update(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(bytes.length).array());
+            sha.update(bytes);
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
     public static PretrainedModel tiny() {
         return CATALOG.load("random:tiny");
     }

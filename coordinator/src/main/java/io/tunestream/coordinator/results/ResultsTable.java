@@ -3,6 +3,7 @@ package io.tunestream.coordinator.results;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tunestream.schemas.ExperimentField;
+import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.Scores;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -107,15 +109,28 @@ public final class ResultsTable {
         return padded(rows);
     }
 
+    /**
+     * The table's columns, then what a program needs to tell results apart and find them: the resolved experiment,
+     * its lineage (docs/worker.md, "Lineage") and where its artifacts are.
+     */
     private static String json(List<RunRecord> runs) {
+        ObjectMapper json = new ObjectMapper();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (RunRecord run : runs) {
             Map<String, Object> row = new LinkedHashMap<>();
             COLUMNS.forEach(c -> row.put(c.name(), c.value().apply(run)));
+            RunStatus status = run.status();
+            row.put("experiment", status == null ? Map.of() : new TreeMap<>(status.getExperiment()));
+            try {
+                row.put("lineage", status == null || status.getLineage() == null ? null : json.readTree(status.getLineage().toString()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+            row.put("artifacts", status == null ? Map.of() : new TreeMap<>(status.getArtifacts()));
             rows.add(row);
         }
         try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows) + "\n";
+            return json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows) + "\n";
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

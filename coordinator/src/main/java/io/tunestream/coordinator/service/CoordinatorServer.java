@@ -194,6 +194,9 @@ public final class CoordinatorServer implements AutoCloseable {
                     : JSON.readTree(run.status().getSummary().toString()));
             detail.put("failure", run.status() == null || run.status().getFailure() == null ? null
                     : JSON.readTree(run.status().getFailure().toString()));
+            detail.put("experiment", run.status() == null ? Map.of() : run.status().getExperiment());
+            detail.put("lineage", run.status() == null || run.status().getLineage() == null ? null
+                    : JSON.readTree(run.status().getLineage().toString()));
             body = detail;
         } else {
             send(exchange, 404, "application/json", "{\"error\":\"unknown path; see /api/sweeps, /api/runs, /api/runs/RUN,"
@@ -219,6 +222,7 @@ public final class CoordinatorServer implements AutoCloseable {
         row.put("dataset", run.dataset());
         row.put("metric", run.metric());
         row.put("bestScore", Double.isNaN(run.bestScore()) ? null : run.bestScore());
+        row.put("artifacts", run.status() == null ? Map.of() : run.status().getArtifacts());
         return row;
     }
 

@@ -1,14 +1,18 @@
 package io.tunestream.coordinator.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tunestream.schemas.CheckpointRetention;
 import io.tunestream.schemas.EarlyStopping;
 import io.tunestream.schemas.ExperimentField;
+import io.tunestream.schemas.ExportFormat;
 import io.tunestream.schemas.Metric;
 import io.tunestream.schemas.StoppingRule;
 import io.tunestream.schemas.SweepSchedule;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -30,10 +34,13 @@ import java.util.Locale;
  *     reductionFactor: 2      # asha: keep the top half at each rung
  *     minRuns: 3              # median: runs needed at a step before it stops anyone
  *   notify: https://hooks.example.com/tunestream   # POSTed to when a run fails for good or the sweep finishes
+ *   keepCheckpoints: best     # of a finished run's checkpoints: all (default), best or none
+ *   export: [hf, peft]        # published beside each finished run in the checkpoint store
  * </pre>
  */
 public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSeconds, int maxAttempts,
-        double retryBackoffSeconds, EarlyStopping earlyStopping, URI webhook) {
+        double retryBackoffSeconds, EarlyStopping earlyStopping, URI webhook, CheckpointRetention keepCheckpoints,
+        List<ExportFormat> exports) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** The early-stopping metric that means each run's own task's primary metric. */
@@ -41,11 +48,12 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
     public static final double DEFAULT_BACKOFF_SECONDS = 30;
 
     private static final List<String> FIELDS = List.of("maxConcurrent", "maxTotalSteps", "maxWallSeconds", "maxAttempts",
-            "retryBackoffSeconds", "earlyStopping", "notify");
+            "retryBackoffSeconds", "earlyStopping", "notify", "keepCheckpoints", "export");
     private static final List<String> STOPPING_FIELDS = List.of("rule", "metric", "minSteps", "reductionFactor", "minRuns");
 
     public static Schedule none() {
-        return new Schedule(null, null, null, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_SECONDS, null, null);
+        return new Schedule(null, null, null, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_SECONDS, null, null, CheckpointRetention.ALL,
+                List.of());
     }
 
     /** The section as read from a sweep file, checked; a missing node is {@link #none()}. */
@@ -71,7 +79,37 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
                 : DEFAULT_BACKOFF_SECONDS;
         EarlyStopping stopping = node.has("earlyStopping") ? earlyStopping(node.get("earlyStopping"), plain) : null;
         URI webhook = node.has("notify") ? url(plain.apply(node.get("notify")), "schedule.notify") : null;
-        return new Schedule(maxConcurrent, maxTotalSteps, maxWallSeconds, maxAttempts, backoff, stopping, webhook);
+        CheckpointRetention keep = node.has("keepCheckpoints")
+                ? retention(plain.apply(node.get("keepCheckpoints")), "schedule.keepCheckpoints") : CheckpointRetention.ALL;
+        List<ExportFormat> exports = node.has("export") ? exports(node.get("export"), plain) : List.of();
+        return new Schedule(maxConcurrent, maxTotalSteps, maxWallSeconds, maxAttempts, backoff, stopping, webhook, keep, exports);
+    }
+
+    /** A list of export formats, each once. */
+    private static List<ExportFormat> exports(JsonNode node, java.util.function.Function<JsonNode, Object> plain) {
+        String at = "schedule.export";
+        List<String> valid = Arrays.stream(ExportFormat.values()).filter(f -> f != ExportFormat.unknown).map(Enum::name).toList();
+        if (!node.isArray()) {
+            throw new InvalidSweepException(at + " must be a list of formats, e.g. [hf, peft]; valid formats: " + String.join(", ", valid));
+        }
+        List<ExportFormat> formats = new ArrayList<>();
+        for (JsonNode element : node) {
+            String name = text(plain.apply(element), at);
+            if (!valid.contains(name)) {
+                throw new InvalidSweepException(at + ": unknown format '" + name + "'; valid formats: " + String.join(", ", valid));
+            }
+            if (formats.contains(ExportFormat.valueOf(name))) {
+                throw new InvalidSweepException(at + " lists " + name + " twice");
+            }
+            formats.add(ExportFormat.valueOf(name));
+        }
+        return List.copyOf(formats);
+    }
+
+    private static CheckpointRetention retention(Object raw, String at) {
+        String text = text(raw, at);
+        return Arrays.stream(CheckpointRetention.values()).filter(r -> r.name().equalsIgnoreCase(text)).findFirst()
+                .orElseThrow(() -> new InvalidSweepException(at + ": unknown value '" + text + "'; valid values: all, best, none"));
     }
 
     /** An absolute http or https URL. */
@@ -180,6 +218,12 @@ public record Schedule(Integer maxConcurrent, Long maxTotalSteps, Long maxWallSe
             text.append(earlyStopping.getRule() == StoppingRule.ASHA
                     ? ", reductionFactor " + earlyStopping.getReductionFactor() : ", minRuns " + earlyStopping.getMinRuns());
             text.append(")");
+        }
+        if (keepCheckpoints != CheckpointRetention.ALL) {
+            text.append(" keepCheckpoints=").append(keepCheckpoints.name().toLowerCase(Locale.ROOT));
+        }
+        if (!exports.isEmpty()) {
+            text.append(" export=").append(exports);
         }
         if (webhook != null) {
             // the host only: a webhook's path often carries its secret

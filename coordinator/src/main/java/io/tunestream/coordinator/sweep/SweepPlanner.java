@@ -48,7 +48,7 @@ public final class SweepPlanner {
         List<PlannedRun> runs = new ArrayList<>();
         for (Map<ExperimentField, Object> configuration : distinct.values()) {
             for (Map<ExperimentField, Object> s : repeated(configuration, sweep.repeats())) {
-                runs.add(run(sweep.name(), s, submittedAt, sweep.schedule().maxAttempts(), runs.size()));
+                runs.add(run(sweep.name(), s, submittedAt, sweep.schedule(), runs.size()));
             }
         }
         return runs;
@@ -79,7 +79,7 @@ public final class SweepPlanner {
     public static PlannedRun run(Sweep sweep, Map<ExperimentField, Object> settings, Instant submittedAt, int sequence) {
         Map<ExperimentField, Object> kept = new LinkedHashMap<>(settings);
         applicable(kept);
-        return run(sweep.name(), kept, submittedAt, sweep.schedule().maxAttempts(), sequence);
+        return run(sweep.name(), kept, submittedAt, sweep.schedule(), sequence);
     }
 
     /** Drops the fields the run's method does not take (salt_edora's tailMode from a lora run). */
@@ -138,7 +138,7 @@ public final class SweepPlanner {
     }
 
     private static PlannedRun run(String sweepName, Map<ExperimentField, Object> settings, Instant submittedAt,
-            int maxAttempts, int sequence) {
+            Schedule schedule, int sequence) {
         String canonical = canonical(settings);
         String method = String.valueOf(settings.get(ExperimentField.METHOD));
         String runId = sweepName + "-" + method + "-" + sha256(sweepName + "\n" + canonical).substring(0, 10);
@@ -147,7 +147,8 @@ public final class SweepPlanner {
                 .setMethod(AdapterMethodId.unknown)
                 .setAdapter(AdapterSettings.newBuilder().build())
                 .setTraining(TrainingSettings.newBuilder().build())
-                .setMaxAttempts(maxAttempts).setSequence(sequence)
+                .setMaxAttempts(schedule.maxAttempts()).setKeepCheckpoints(schedule.keepCheckpoints())
+                .setExports(schedule.exports()).setSequence(sequence)
                 .setSubmittedAt(submittedAt).build();
         settings.forEach((field, value) -> field.apply(request, value));
         return new PlannedRun(runId, Map.copyOf(settings), request);

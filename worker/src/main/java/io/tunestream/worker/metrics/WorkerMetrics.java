@@ -52,6 +52,7 @@ public final class WorkerMetrics {
     private final Counter tokens;
     private final Counter heartbeats;
     private final Counter memoryRecoveries;
+    private final Counter checkpointsNotCommitted;
     private final AtomicReference<Double> hostRunnable = new AtomicReference<>(Double.NaN);
     private final AtomicReference<Double> deviceMemoryUsed = new AtomicReference<>(Double.NaN);
     private final AtomicReference<Double> deviceMemoryPeak = new AtomicReference<>(Double.NaN);
@@ -96,6 +97,8 @@ public final class WorkerMetrics {
                 .description("heartbeats sent").register(registry);
         memoryRecoveries = Counter.builder("tunestream.worker.memory.recoveries").tag("worker", workerId)
                 .description("steps that ran out of device memory and went on with half the micro-batch").register(registry);
+        checkpointsNotCommitted = Counter.builder("tunestream.worker.checkpoints.uncommitted").tag("worker", workerId)
+                .description("checkpoints written that the store did not take in time (the previous one stood)").register(registry);
         stepTime = Timer.builder("tunestream.worker.step.duration").tag("worker", workerId)
                 .description("wall time of a training step").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
@@ -202,6 +205,11 @@ public final class WorkerMetrics {
     /** A step ran out of device memory and is retried with half the micro-batch. */
     public void memoryRecovered() {
         memoryRecoveries.increment();
+    }
+
+    /** The store did not take a checkpoint; the run went on. */
+    public void checkpointNotCommitted() {
+        checkpointsNotCommitted.increment();
     }
 
     public void heartbeatSent() {

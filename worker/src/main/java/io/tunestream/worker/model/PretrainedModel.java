@@ -14,14 +14,14 @@ import java.util.Optional;
  * a fresh {@link BertClassifier} from them (the research notebook reused one model object across experiments,
  * so later runs wrapped already-wrapped layers). Holds the model's SVD cache.
  *
- * @param reference the reference the model was loaded from, such as {@code minilm-l6}
+ * @param identity the reference the model was loaded from, such as {@code minilm-l6}, its source and weights' digest
  * @param config the encoder's shape
  * @param weights tensors by HuggingFace {@code BertModel} name ({@code embeddings.word_embeddings.weight}, ...)
  * @param tokenizer the tokenizer that belongs to the weights, if the source has one
  * @param svds decompositions of the frozen matrices, filled on demand
  */
 public record PretrainedModel(
-        String reference,
+        ModelIdentity identity,
         BertConfig config,
         Map<String, HostTensor> weights,
         Optional<TokenizerSource> tokenizer,
@@ -31,8 +31,13 @@ public record PretrainedModel(
         weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
     }
 
-    public PretrainedModel(String reference, BertConfig config, Map<String, HostTensor> weights, Optional<TokenizerSource> tokenizer) {
-        this(reference, config, weights, tokenizer, new SvdCache());
+    public PretrainedModel(ModelIdentity identity, BertConfig config, Map<String, HostTensor> weights, Optional<TokenizerSource> tokenizer) {
+        this(identity, config, weights, tokenizer, new SvdCache());
+    }
+
+    /** The reference the model was loaded from, such as {@code minilm-l6}. */
+    public String reference() {
+        return identity.reference();
     }
 
     /** The same weights (and SVD cache) under another configuration of the same shape, such as other dropout rates. */
@@ -41,7 +46,7 @@ public record PretrainedModel(
                 || other.intermediateSize() != config.intermediateSize() || other.vocabSize() != config.vocabSize()) {
             throw new IllegalArgumentException("a configuration of another shape does not fit these weights");
         }
-        return new PretrainedModel(reference, other, weights, tokenizer, svds);
+        return new PretrainedModel(identity, other, weights, tokenizer, svds);
     }
 
     /**
@@ -55,7 +60,7 @@ public record PretrainedModel(
         Map<String, HostTensor> kept = new LinkedHashMap<>(weights);
         kept.remove("classifier.weight");
         kept.remove("classifier.bias");
-        return new PretrainedModel(reference, config.withLabelCount(outputs), kept, tokenizer, svds);
+        return new PretrainedModel(identity, config.withLabelCount(outputs), kept, tokenizer, svds);
     }
 
     /** A fresh classifier with every backbone parameter frozen and a trainable head. */

@@ -7,6 +7,7 @@ import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DataLayout;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.data.DatasetIdentity;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.data.Example;
 import io.tunestream.worker.data.LabelledData;
@@ -32,9 +33,10 @@ import java.util.function.BooleanSupplier;
  * @param task the task: head, loss and metrics
  * @param train tokenized training examples (the subset, if the config asks for one)
  * @param dev tokenized evaluation splits; the first decides the best checkpoint
+ * @param data the files the data was read from, with their digest
  */
 public record Experiment(TrainingConfig config, AdapterMethod method, PretrainedModel pretrained, Task task,
-        EncodedDataset train, List<EvaluationSet> dev) {
+        EncodedDataset train, List<EvaluationSet> dev, DatasetIdentity data) {
 
     public static Experiment prepare(TrainingConfig requested, AdapterRegistry registry, ModelCatalog models, DatasetCatalog datasets) {
         return prepare(requested, registry, models, datasets, () -> false);
@@ -54,7 +56,9 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
         AdapterMethod method = registry.get(requested.method());
         TrainingConfig resolved = requested.resolve(method);
         AdaptedModel.validate(method, resolved.adapterOptions(), models.config(resolved.model()));
-        LabelledData data = read(resolved, datasets);
+        DataSources sources = DataSources.of(resolved, datasets);
+        LabelledData data = LabelledData.read(sources.train(), sources.dev(), sources.layout());
+        DatasetIdentity identity = DatasetIdentity.of(sources.name(), sources.train(), sources.dev());
         TrainingConfig config = resolved.withLayout(data.layout());
         List<Example> trainExamples = EncodedDataset.subset(data.train(), config.trainSamples(), config.seed());
         PreparationStoppedException.check(stopRequested);
@@ -70,30 +74,35 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
             for (LabelledData.Split split : data.dev()) {
                 dev.add(new EvaluationSet(split.name(), EncodedDataset.encode(split.examples(), kind, tokenizer, stopRequested)));
             }
-            return new Experiment(config, method, pretrained, data.task(), train, dev);
+            return new Experiment(config, method, pretrained, data.task(), train, dev, identity);
         }
     }
 
     /**
-     * The run's data: the named dataset's files and layout, a file given directly replacing its split, and the
-     * config's layout over the dataset's (a file given alone reads as a {@code sentence}/{@code label} table unless
-     * the layout says otherwise).
+     * Where the run's data comes from: the named dataset's files and layout, a file given directly replacing its split,
+     * and the config's layout over the dataset's (a file given alone reads as a {@code sentence}/{@code label} table
+     * unless the layout says otherwise).
+     *
+     * @param name the dataset's name, or {@code files} when both splits are given as files
      */
-    private static LabelledData read(TrainingConfig config, DatasetCatalog datasets) {
-        if (config.trainFile() != null && config.devFile() != null) {
-            DataLayout layout = DataLayout.SENTENCE_LABEL.overriddenBy(config.layout());
-            return LabelledData.read(Path.of(config.trainFile()), List.of(Path.of(config.devFile())), layout);
+    private record DataSources(String name, Path train, List<Path> dev, DataLayout layout) {
+
+        static DataSources of(TrainingConfig config, DatasetCatalog datasets) {
+            if (config.trainFile() != null && config.devFile() != null) {
+                return new DataSources("files", Path.of(config.trainFile()), List.of(Path.of(config.devFile())),
+                        DataLayout.SENTENCE_LABEL.overriddenBy(config.layout()));
+            }
+            DatasetCatalog.DatasetFiles files = datasets.resolve(config.dataset());
+            DataLayout layout = files.layout().overriddenBy(config.layout());
+            if (files.layout().textColumns() != null && layout.pairs() != files.layout().pairs()) {
+                throw new IllegalArgumentException(files.name() + " is a " + (files.layout().pairs() ? "sentence-pair" : "single-text")
+                        + " dataset (" + String.join(", ", files.layout().textColumns()) + "); textColumns "
+                        + layout.textColumns() + " name " + layout.textColumns().size() + " column(s)");
+            }
+            Path train = config.trainFile() != null ? Path.of(config.trainFile()) : files.train();
+            List<Path> dev = config.devFile() != null ? List.of(Path.of(config.devFile())) : files.dev();
+            return new DataSources(files.name(), train, dev, layout);
         }
-        DatasetCatalog.DatasetFiles files = datasets.resolve(config.dataset());
-        DataLayout layout = files.layout().overriddenBy(config.layout());
-        if (files.layout().textColumns() != null && layout.pairs() != files.layout().pairs()) {
-            throw new IllegalArgumentException(files.name() + " is a " + (files.layout().pairs() ? "sentence-pair" : "single-text")
-                    + " dataset (" + String.join(", ", files.layout().textColumns()) + "); textColumns "
-                    + layout.textColumns() + " name " + layout.textColumns().size() + " column(s)");
-        }
-        Path train = config.trainFile() != null ? Path.of(config.trainFile()) : files.train();
-        List<Path> dev = config.devFile() != null ? List.of(Path.of(config.devFile())) : files.dev();
-        return LabelledData.read(train, dev, layout);
     }
 
     /** A fresh model for this experiment, initialised from the config's seed. */

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.IoErrors;
 import io.tunestream.worker.data.GlueTask;
+import io.tunestream.worker.store.DirectoryStore;
+import io.tunestream.worker.store.RunStore;
+import io.tunestream.worker.store.StoreUnavailableException;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingConfig;
@@ -18,8 +21,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,56 +30,97 @@ import java.util.List;
  * A run's files:
  *
  * <pre>
- * config.json              the resolved experiment
+ * config.json              the resolved experiment, and its {@link Lineage} as "lineage"
  * metrics.jsonl            one JSON object per training step ("type": "step") and per evaluation ("type": "eval")
  * checkpoints/latest/      resumable: trainable parameters, optimizer moments, state
  * checkpoints/best/        the trainable parameters at the best value of the task's primary metric
- * summary.json             the outcome, once the run ends
+ * summary.json             the outcome, once the run ends, with the lineage of the attempt that ended it
  * attempt                  the attempt that owns the directory, for runs taken from the queue
  * </pre>
  *
- * Opening an existing directory with a different config is refused, so a resume never mixes two experiments.
- * Every write first asks the directory's {@link RunLease}, so an attempt that a newer one superseded writes nothing.
+ * The directory is the working copy of the run's files in a {@link RunStore}: for a directory store, the store
+ * itself; for an object store, a local directory committed to it at each checkpoint and at the end. Opening an
+ * existing run with a different config, or with other weights or data than it started from, is refused, so a resume
+ * never mixes two experiments. Every write first asks
+ * the directory's {@link RunLease}, so an attempt that a newer one superseded writes nothing.
  */
 public final class RunDirectory implements TrainingListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ATTEMPT_FILE = "attempt";
+    /** How long a commit during training may wait for the store: after it, training goes on and the next one tries. */
+    public static final Duration TRAINING_PATIENCE = Duration.ofSeconds(5);
+    /** How long the start and the end of an attempt may wait for the store (the run fails after it, and is retried). */
+    public static final Duration ENDING_PATIENCE = Duration.ofSeconds(20);
+
+    private static final String LINEAGE = "lineage";
 
     private final Path root;
+    private final RunStore store;
     private final RunLease lease;
+    /** This attempt's lineage; null for a run opened only to be read. */
+    private final Lineage lineage;
+    private boolean uncommitted;
 
-    private RunDirectory(Path root, RunLease lease) {
-        this.root = root;
+    private RunDirectory(RunStore store, RunLease lease, Lineage lineage) {
+        this.root = store.workingDirectory();
+        this.store = store;
         this.lease = lease;
+        this.lineage = lineage;
     }
 
-    /** Creates the directory for {@code config}, or reopens it if it holds the same config; its only writer. */
-    public static RunDirectory open(Path root, TrainingConfig config) {
-        return open(root, config, RunLease.SOLE);
+    /** Creates the directory for {@code config}, or reopens it if it holds the same config and data; its only writer. */
+    public static RunDirectory open(Path root, TrainingConfig config, Lineage lineage) {
+        return open(DirectoryStore.runAt(root), config, lineage, RunLease.SOLE);
     }
 
-    /** As {@link #open(Path, TrainingConfig)}, writing only while {@code lease} is held. */
-    public static RunDirectory open(Path root, TrainingConfig config, RunLease lease) {
+    /**
+     * The run's files as {@code store} last committed them, for {@code config} trained as {@code lineage} says, written
+     * only while {@code lease} is held.
+     *
+     * @throws IllegalArgumentException when the run's recorded config is another experiment, or it started from other
+     *     weights or data
+     * @throws StoreUnavailableException when the store cannot be read or written within {@link #ENDING_PATIENCE}
+     */
+    public static RunDirectory open(RunStore store, TrainingConfig config, Lineage lineage, RunLease lease) {
+        Path root = store.workingDirectory();
+        store.restore(ENDING_PATIENCE);
         try {
             Files.createDirectories(root);
             Path configFile = root.resolve("config.json");
             if (Files.exists(configFile)) {
-                TrainingConfig existing = JSON.readValue(configFile.toFile(), TrainingConfig.class);
+                ObjectNode recorded = (ObjectNode) JSON.readTree(configFile.toFile());
                 // recorded by an earlier version: before layouts every run trained on GLUE SST-2
-                existing = existing.upgraded(config.layout());
+                TrainingConfig existing = recordedConfig(recorded).upgraded(config.layout());
                 if (!existing.equals(config)) {
-                    throw new IllegalArgumentException("run directory " + root + " holds another experiment: "
+                    throw new IllegalArgumentException("run directory " + store.location() + " holds another experiment: "
                             + differences(existing, config) + "; choose a new --out directory, or give the recorded"
                             + " settings (" + configFile + ") to resume it");
                 }
+                // a run recorded before lineage resumes as it did; one recorded with it resumes only on the same inputs
+                List<String> conflicts = recorded.hasNonNull(LINEAGE)
+                        ? JSON.treeToValue(recorded.get(LINEAGE), Lineage.class).conflictsWith(lineage) : List.of();
+                if (!conflicts.isEmpty()) {
+                    throw new IllegalArgumentException("run " + store.location() + " cannot resume here: "
+                            + String.join("; ", conflicts) + "; restore its inputs, or start it again as a new run");
+                }
             } else {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
+                lease.ensureHeld(configFile.toString());
+                ObjectNode recorded = JSON.valueToTree(config);
+                recorded.set(LINEAGE, JSON.valueToTree(lineage));
+                JSON.writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), recorded);
+                store.commitFile("config.json", ENDING_PATIENCE);
             }
-            return new RunDirectory(root, lease);
+            return new RunDirectory(store, lease, lineage);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create run directory " + root + ": " + IoErrors.reason(root, e), e);
         }
+    }
+
+    /** The experiment of a recorded config.json, without its lineage. */
+    private static TrainingConfig recordedConfig(ObjectNode recorded) throws IOException {
+        ObjectNode config = recorded.deepCopy();
+        config.remove(LINEAGE);
+        return JSON.treeToValue(config, TrainingConfig.class);
     }
 
     /**
@@ -101,37 +145,7 @@ public final class RunDirectory implements TrainingListener {
         if (!Files.isRegularFile(root.resolve("config.json"))) {
             throw new IllegalArgumentException(root + " is not a run directory: it has no config.json");
         }
-        return new RunDirectory(root, RunLease.SOLE);
-    }
-
-    /**
-     * Records {@code attempt} as the directory's owner (replacing the file atomically), so that an older attempt,
-     * checking {@link #ownedBy} before each write, stops even when it cannot read Kafka.
-     */
-    public static void takeOver(Path root, int attempt) {
-        try {
-            Files.createDirectories(root);
-            Path file = root.resolve(ATTEMPT_FILE);
-            Path fresh = Files.createTempFile(root, ATTEMPT_FILE, ".tmp");
-            Files.writeString(fresh, Integer.toString(attempt), StandardCharsets.UTF_8);
-            Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot record attempt " + attempt + " in " + root + ": " + IoErrors.reason(root, e), e);
-        }
-    }
-
-    /** Whether the directory's owner is still {@code attempt} (a directory with no owner recorded is nobody else's). */
-    public static boolean ownedBy(Path root, int attempt) {
-        Path file = root.resolve(ATTEMPT_FILE);
-        if (!Files.isRegularFile(file)) {
-            // no owner recorded (or no run directory at all, e.g. a file in its place): nobody newer owns it
-            return true;
-        }
-        try {
-            return Integer.parseInt(Files.readString(file, StandardCharsets.UTF_8).trim()) == attempt;
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
+        return new RunDirectory(DirectoryStore.runAt(root), RunLease.SOLE, null);
     }
 
     /** Throws {@link SupersededException} when a newer attempt owns the run: call before writing a checkpoint. */
@@ -143,10 +157,40 @@ public final class RunDirectory implements TrainingListener {
         return root;
     }
 
+    /** Where the run's committed files are, as a user would name it. */
+    public String location() {
+        return store.location();
+    }
+
+    /** The store the directory commits to. */
+    public RunStore store() {
+        return store;
+    }
+
+    /**
+     * Commits the checkpoint just written to {@link #latestCheckpoint()} (with the best checkpoint and the metrics so
+     * far), waiting at most {@link #TRAINING_PATIENCE} for the store.
+     *
+     * @throws StoreUnavailableException when the store did not take it; the previous commit stands, and the next
+     *     call (or the summary) commits this checkpoint's successor
+     */
+    public void commitCheckpoints() {
+        uncommitted = true;
+        commitPending(TRAINING_PATIENCE);
+    }
+
+    private void commitPending(Duration patience) {
+        if (uncommitted) {
+            lease.ensureHeld("the checkpoint");
+            store.commitCheckpoints(patience);
+            uncommitted = false;
+        }
+    }
+
     /** The recorded config, as this version records it: a run from before layouts trained on GLUE SST-2. */
     public TrainingConfig config() {
         try {
-            return JSON.readValue(root.resolve("config.json").toFile(), TrainingConfig.class).upgraded(GlueTask.SST2.layout());
+            return recordedConfig((ObjectNode) JSON.readTree(root.resolve("config.json").toFile())).upgraded(GlueTask.SST2.layout());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + root.resolve("config.json") + ": " + IoErrors.reason(root.resolve("config.json"), e), e);
         }
@@ -222,13 +266,22 @@ public final class RunDirectory implements TrainingListener {
         }
     }
 
+    /**
+     * Writes the summary with this attempt's lineage, after committing any checkpoint the store has not taken yet: the
+     * store never holds a summary newer than its checkpoints.
+     *
+     * @throws StoreUnavailableException when the store did not take them within {@link #ENDING_PATIENCE}
+     */
     public void writeSummary(TrainingSummary summary) {
+        commitPending(ENDING_PATIENCE);
         lease.ensureHeld(summaryFile().toString());
         try {
-            JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(summaryFile().toFile(), summary);
+            JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(summaryFile().toFile(),
+                    lineage == null ? summary : summary.withLineage(lineage));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + summaryFile() + ": " + IoErrors.reason(summaryFile(), e), e);
         }
+        store.commitFile("summary.json", ENDING_PATIENCE);
     }
 
     private void append(ObjectNode line) {

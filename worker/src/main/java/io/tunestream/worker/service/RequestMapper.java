@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.ExportFormat;
 import io.tunestream.schemas.InvalidFieldException;
 import io.tunestream.schemas.RequestLimits;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
+import io.tunestream.worker.export.Exports;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.model.source.ModelReference;
@@ -61,6 +63,10 @@ public final class RequestMapper {
         if (request.getDataset() == null || !datasets.knows(request.getDataset())) {
             throw new InvalidRequestException("dataset", "unknown dataset " + RequestLimits.quote(request.getDataset())
                     + "; valid datasets: " + String.join(", ", datasets.names()));
+        }
+        if (request.getExports().contains(ExportFormat.unknown)) {
+            throw new InvalidRequestException("exports", "an export format this worker does not know (from a newer"
+                    + " coordinator?); valid formats: " + Exports.ids());
         }
         for (ExperimentField field : ExperimentField.values()) {
             try {

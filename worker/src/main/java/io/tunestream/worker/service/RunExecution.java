@@ -5,17 +5,22 @@ import ai.djl.ndarray.NDManager;
 import io.tunestream.schemas.ControlAction;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.ExportFormat;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterRegistry;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.data.PreparationStoppedException;
+import io.tunestream.worker.export.Exports;
 import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.model.source.ModelCatalog;
 import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.RunLease;
 import io.tunestream.worker.run.SupersededException;
+import io.tunestream.worker.run.TrainedRun;
+import io.tunestream.worker.store.RunStore;
 import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.EvaluationResult;
 import io.tunestream.worker.train.Evaluator;
@@ -24,6 +29,7 @@ import io.tunestream.worker.train.Trainer;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingListener;
 import io.tunestream.worker.train.TrainingSummary;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -49,7 +55,7 @@ final class RunExecution implements Callable<RunOutcome> {
     private final AdapterRegistry registry;
     private final ModelCatalog models;
     private final DatasetCatalog datasets;
-    private final Path checkpointStore;
+    private final RunStore runStore;
     private final AtomicReference<StopReason> stop;
     private final ClusterView view;
     private final RunLease lease;
@@ -57,7 +63,7 @@ final class RunExecution implements Callable<RunOutcome> {
     private final ComputeDevice device;
 
     RunExecution(ExperimentRequest request, TrainingListener listener, RequestMapper mapper, AdapterRegistry registry,
-            ModelCatalog models, DatasetCatalog datasets, Path checkpointStore, AtomicReference<StopReason> stop,
+            ModelCatalog models, DatasetCatalog datasets, RunStore runStore, AtomicReference<StopReason> stop,
             ClusterView view, RunLease lease, DeviceMemory memory, ComputeDevice device) {
         this.request = request;
         this.listener = listener;
@@ -65,7 +71,7 @@ final class RunExecution implements Callable<RunOutcome> {
         this.registry = registry;
         this.models = models;
         this.datasets = datasets;
-        this.checkpointStore = checkpointStore;
+        this.runStore = runStore;
         this.stop = stop;
         this.view = view;
         this.lease = lease;
@@ -97,8 +103,9 @@ final class RunExecution implements Callable<RunOutcome> {
         };
         try {
             Experiment experiment = Experiment.prepare(config, registry, models, datasets, stopRequested);
-            listener.onPrepared(experiment.config());
-            RunDirectory runDirectory = RunDirectory.open(checkpointStore.resolve(runId), experiment.config(), lease);
+            Lineage lineage = Lineage.of(experiment, device.toString());
+            listener.onPrepared(experiment.config(), lineage);
+            RunDirectory runDirectory = RunDirectory.open(runStore, experiment.config(), lineage, lease);
             TrainingSummary summary;
             try (NDManager manager = NDManager.newBaseManager(device.device());
                     AdaptedModel model = experiment.buildModel(manager)) {
@@ -110,7 +117,11 @@ final class RunExecution implements Callable<RunOutcome> {
                 }
             }
             if (summary.outcome().equals("completed")) {
+                publishExports(runDirectory);
                 return new RunOutcome.Succeeded(summary);
+            }
+            if (stop.get() == StopReason.ORDERED && summary.outcome().equals("stopped")) {
+                publishExports(runDirectory);
             }
             return stopped(summary.steps(), summary);
         } catch (PreparationStoppedException e) {
@@ -132,6 +143,29 @@ final class RunExecution implements Callable<RunOutcome> {
         } catch (RuntimeException e) {
             LOG.warn("run {} failed in training", runId, e);
             return new RunOutcome.Failed(FailureKind.TRAINING, null, e.toString());
+        }
+    }
+
+    /**
+     * Publishes the exports the request asks for, from the run's best checkpoint, beside the run in the store
+     * (docs/worker.md, "Artifacts"). One that cannot be made or stored is told and skipped: the run's result stands.
+     */
+    private void publishExports(RunDirectory runDirectory) {
+        String method = runDirectory.config().method();
+        for (ExportFormat format : request.getExports()) {
+            String id = format.name();
+            if (!Exports.supports(format, method)) {
+                listener.onArtifactNotPublished(id, "a " + method + " run has no " + id + " export");
+                continue;
+            }
+            Path staged = runDirectory.root().resolve("export").resolve(id);
+            try (NDManager manager = NDManager.newBaseManager(device.device())) {
+                Exports.write(format, runDirectory, TrainedRun.Checkpoint.BEST, registry, models, manager, staged);
+                listener.onArtifact(id, runStore.publish(staged, id, RunDirectory.ENDING_PATIENCE));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("run {}: the {} export is not published", request.getRunId(), id, e);
+                listener.onArtifactNotPublished(id, e.getMessage());
+            }
         }
     }
 
@@ -167,7 +201,7 @@ final class RunExecution implements Callable<RunOutcome> {
                 stopped.metric(), evaluatedBefore ? stopped.bestScore() : last.score(),
                 evaluatedBefore ? stopped.bestStep() : stopped.steps(),
                 stopped.adapterParameters(), stopped.headParameters(), stopped.totalParameters(), stopped.wallSeconds(),
-                stopped.samplesPerSecond(), stopped.trainExamples());
+                stopped.samplesPerSecond(), stopped.trainExamples(), null);
         runDirectory.writeSummary(summary);
         return summary;
     }

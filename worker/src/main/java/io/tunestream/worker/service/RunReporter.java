@@ -5,6 +5,7 @@ import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
 import io.tunestream.schemas.RequestLimits;
 import io.tunestream.schemas.RunFailure;
+import io.tunestream.schemas.RunLineage;
 import io.tunestream.schemas.RunLog;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
@@ -12,6 +13,7 @@ import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.Scores;
 import io.tunestream.schemas.StepMetric;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingConfig;
@@ -21,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -50,6 +53,8 @@ final class RunReporter implements TrainingListener {
     private Double bestScore;
     private Long bestStep;
     private Map<String, String> experiment = Map.of();
+    private RunLineage lineage;
+    private final Map<String, String> artifacts = new TreeMap<>();
     private RunState lastState;
     private Instant lastStatus = Instant.EPOCH;
     private long publishNanos;
@@ -81,13 +86,40 @@ final class RunReporter implements TrainingListener {
         return step;
     }
 
-    /** From now on every status says how the experiment runs, defaults filled in (RunStatus.experiment). */
+    /**
+     * From now on every status says how the experiment runs, defaults filled in (RunStatus.experiment), and where its
+     * result comes from (RunStatus.lineage).
+     */
     @Override
-    public synchronized void onPrepared(TrainingConfig config) {
+    public synchronized void onPrepared(TrainingConfig config, Lineage prepared) {
         experiment = config.experimentValues();
         microBatchSize = config.batchSize();
+        lineage = RunLineage.newBuilder().setBuild(prepared.build()).setModel(prepared.model().reference())
+                .setModelSource(prepared.model().source()).setModelSha256(prepared.model().weightsSha256())
+                .setDataset(prepared.dataset().name()).setDatasetFiles(prepared.dataset().files())
+                .setDatasetSha256(prepared.dataset().sha256()).setDevice(prepared.device())
+                .setPrecision(prepared.precision()).build();
         log("INFO", "attempt " + attempt + " on " + workerId + ": " + experiment.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
+        log("INFO", "lineage: build " + prepared.build() + ", model " + prepared.model().source() + " (sha256 "
+                + prepared.model().weightsSha256() + "), data " + String.join(", ", prepared.dataset().files())
+                + " (sha256 " + prepared.dataset().sha256() + "), " + prepared.device() + " " + prepared.precision());
+    }
+
+    /** From now on every status says where the run's artifact {@code kind} is (RunStatus.artifacts). */
+    synchronized void artifact(String kind, String location) {
+        artifacts.put(kind, location);
+    }
+
+    @Override
+    public synchronized void onArtifact(String kind, String location) {
+        artifact(kind, location);
+        log("INFO", "published the " + kind + " export to " + location);
+    }
+
+    @Override
+    public synchronized void onArtifactNotPublished(String kind, String reason) {
+        log("WARN", "the " + kind + " export is not published: " + reason);
     }
 
     /** One line of the run's log: transitions, evaluations, failures; never a line per step. */
@@ -147,6 +179,13 @@ final class RunReporter implements TrainingListener {
         log("WARN", "out of device memory at step " + failedStep + " with micro-batches of " + from + ": going on with "
                 + to + " (" + reason + ")");
         publish(RunState.RUNNING);
+    }
+
+    /** The store did not take a checkpoint: the run's log says so. */
+    @Override
+    public synchronized void onCheckpointNotCommitted(long checkpointStep, String reason) {
+        log("WARN", "the checkpoint of step " + checkpointStep + " is not committed; the store keeps the one before and"
+                + " training goes on (" + reason + ")");
     }
 
     /** On a GPU, the most memory in use so far this attempt; the next status carries it. */
@@ -250,7 +289,8 @@ final class RunReporter implements TrainingListener {
                 .setBestAccuracy(bestScore == null || !metric.equals("accuracy") ? null : bestScore)
                 .setSummary(summary).setFailure(failure).setUpdatedAt(now).setStartedAt(startedAt)
                 .setFinishedAt(terminal ? now : null).setExperiment(experiment).setMicroBatchSize(microBatchSize)
-                .setDevice(queued ? null : device).setDeviceMemoryPeakBytes(deviceMemoryPeak).build();
+                .setDevice(queued ? null : device).setDeviceMemoryPeakBytes(deviceMemoryPeak).setLineage(lineage)
+                .setArtifacts(Map.copyOf(artifacts)).build();
         return publisher.status(request.getRunId(), status);
     }
 }

@@ -2,6 +2,7 @@ package io.tunestream.worker.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tunestream.schemas.CheckpointRetention;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.FailureKind;
@@ -29,15 +30,17 @@ import io.tunestream.worker.queue.GroupRequestQueue;
 import io.tunestream.worker.queue.QueueMode;
 import io.tunestream.worker.queue.RequestQueue;
 import io.tunestream.worker.queue.ShareRequestQueue;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.run.RunDirectory;
 import io.tunestream.worker.run.RunLease;
+import io.tunestream.worker.store.CheckpointStore;
+import io.tunestream.worker.store.RunStore;
 import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import io.tunestream.worker.train.TrainingConfig;
 import io.tunestream.worker.train.TrainingListener;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,6 +95,10 @@ public final class Worker implements Runnable {
     private final Instant startedAt;
     private volatile boolean stopping;
     private volatile RequestQueue queue;
+    /** Opened when the worker starts serving. */
+    private volatile CheckpointStore store;
+    /** The key, in a run's status artifacts, of where its files are in the checkpoint store. */
+    static final String RUN_ARTIFACT = "run";
     private volatile String currentRun;
     private volatile RunReporter currentReporter;
     private final AtomicReference<AtomicReference<StopReason>> currentStop = new AtomicReference<>();
@@ -148,13 +155,15 @@ public final class Worker implements Runnable {
 
     @Override
     public void run() {
+        CheckpointStore store;
         try {
-            Files.createDirectories(config.checkpointStore());
-        } catch (java.io.IOException e) {
+            store = CheckpointStore.open(config.checkpointStore());
+            store.check();
+        } catch (RuntimeException e) {
             finished.countDown();
-            throw new IllegalArgumentException("cannot create the checkpoint store " + config.checkpointStore() + ": "
-                    + io.tunestream.schemas.IoErrors.reason(config.checkpointStore(), e), e);
+            throw e;
         }
+        this.store = store;
         String id = config.workerId();
         ExecutorService training = Executors.newSingleThreadExecutor(r -> daemon(r, id + "-training"));
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, id + "-heartbeat"));
@@ -196,6 +205,7 @@ public final class Worker implements Runnable {
             heartbeats.shutdownNow();
             training.shutdownNow();
             awaitTrainingThread(training);
+            store.close();
             queue = null;
             finished.countDown();
             LOG.info("worker {} stopped", id);
@@ -343,12 +353,12 @@ public final class Worker implements Runnable {
                     runId, settled.error());
         }
         requests.leave();
-        Path runDirectory = config.checkpointStore().resolve(runId);
+        RunStore runStore = store.run(runId);
         // the attempt owns the run while its claim is the newest, the run has not been ended for it (the coordinator
         // fails an attempt it stopped hearing from), and the run directory names no newer attempt
         RunLease lease = () -> view.claim(runId).map(c -> c.heldBy(attempt, config.workerId())).orElse(false)
                 && view.status(runId).map(s -> !RunStates.ended(s.getState())).orElse(true)
-                && RunDirectory.ownedBy(runDirectory, attempt);
+                && runStore.ownedBy(attempt);
         Optional<ControlCommand> order = view.order(runId);
         if (order.isPresent()) {
             String reason = order.get().getReason() == null ? "cancelled" : order.get().getReason();
@@ -364,12 +374,13 @@ public final class Worker implements Runnable {
             return;
         }
         try {
-            RunDirectory.takeOver(runDirectory, attempt);
-        } catch (java.io.UncheckedIOException e) {
+            runStore.takeOver(attempt);
+        } catch (UncheckedIOException e) {
             LOG.warn("run {}: {}", runId, e.getMessage());
             conclude(runId, lease, () -> reporter.failed(FailureKind.INFRASTRUCTURE, null, e.getMessage()));
             return;
         }
+        reporter.artifact(RUN_ARTIFACT, runStore.location());
         LOG.info("run {} attempt {} starting ({}, delivery {})", runId, attempt, request.getMethod(), delivery.coordinates());
         metrics.runStarted(RunLabels.of(request));
         AtomicReference<StopReason> stop = new AtomicReference<>(stopping ? StopReason.SHUTDOWN : null);
@@ -381,7 +392,7 @@ public final class Worker implements Runnable {
             lastProgressNanos = System.nanoTime();
             TrainingListener listener = TrainingListener.all(reporter, new TrainingListener() {
                 @Override
-                public void onPrepared(TrainingConfig prepared) {
+                public void onPrepared(TrainingConfig prepared, Lineage lineage) {
                     lastProgressNanos = System.nanoTime();
                 }
 
@@ -403,12 +414,18 @@ public final class Worker implements Runnable {
                 }
 
                 @Override
+                public void onCheckpointNotCommitted(long step, String reason) {
+                    LOG.warn("run {}: the checkpoint of step {} is not committed, training goes on: {}", runId, step, reason);
+                    metrics.checkpointNotCommitted();
+                }
+
+                @Override
                 public void onMicroBatch(long step, int from, int to, String reason) {
                     metrics.memoryRecovered();
                 }
             });
             Future<RunOutcome> running = training.submit(new RunExecution(request, listener, mapper, registry,
-                    models, datasets, config.checkpointStore(), stop, view, lease, deviceMemory, device));
+                    models, datasets, runStore, stop, view, lease, deviceMemory, device));
             outcome = await(running, stop);
         } finally {
             currentStop.set(null);
@@ -421,7 +438,9 @@ public final class Worker implements Runnable {
         if (outcome instanceof RunOutcome.Succeeded s) {
             LOG.info("run {} succeeded: best dev {} {} at step {}", runId, s.summary().metric(), s.summary().bestScore(),
                     s.summary().bestStep());
-            conclude(runId, lease, () -> reporter.succeeded(s.summary()));
+            if (conclude(runId, lease, () -> reporter.succeeded(s.summary()))) {
+                retain(runId, runStore, request.getKeepCheckpoints());
+            }
         } else if (outcome instanceof RunOutcome.Failed f && f.kind() == FailureKind.BAD_REQUEST) {
             LOG.warn("run {} rejected: {}", runId, f.message());
             publisher.deadLetter(delivery.key(), delivery.value(), delivery.coordinates(), f.field(), f.message());
@@ -431,7 +450,9 @@ public final class Worker implements Runnable {
             conclude(runId, lease, () -> reporter.failed(f.kind(), f.field(), f.message()));
         } else if (outcome instanceof RunOutcome.Stopped st) {
             LOG.info("run {} stopped early at step {}: {}", runId, st.summary().steps(), st.reason());
-            conclude(runId, lease, () -> reporter.stopped(st.summary(), st.reason()));
+            if (conclude(runId, lease, () -> reporter.stopped(st.summary(), st.reason()))) {
+                retain(runId, runStore, request.getKeepCheckpoints());
+            }
         } else if (outcome instanceof RunOutcome.Cancelled c) {
             LOG.info("run {} cancelled at step {}", runId, c.step());
             conclude(runId, lease, () -> reporter.cancelled(view.order(runId).map(ControlCommand::getReason).orElse(null)));
@@ -514,14 +535,35 @@ public final class Worker implements Runnable {
     }
 
     /** Publishes a terminal status while this attempt still owns the run, and waits until the broker has it. */
-    private void conclude(String runId, RunLease lease, java.util.function.Supplier<Future<RecordMetadata>> status) {
+    private boolean conclude(String runId, RunLease lease, java.util.function.Supplier<Future<RecordMetadata>> status) {
         if (!lease.held()) {
             LOG.warn("run {}: a newer attempt owns the run; this attempt's ending is not published", runId);
-            return;
+            return false;
         }
         if (!EventPublisher.await(status.get(), STATUS_PATIENCE)) {
             LOG.warn("run {}: its final status did not reach the broker within {} min; the producer keeps retrying it",
                     runId, STATUS_PATIENCE.toMinutes());
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Deletes the finished run's checkpoints its sweep does not keep (docs/worker.md, "Retention"). Only once its end is
+     * on the status topic: a worker that dies before then leaves every checkpoint, never a run that would be dispatched
+     * again without them. A store that does not take it leaves them all, and the run's result stands.
+     */
+    private void retain(String runId, RunStore runStore, CheckpointRetention keep) {
+        if (keep == CheckpointRetention.ALL) {
+            return;
+        }
+        try {
+            runStore.retain(keep, RunDirectory.ENDING_PATIENCE);
+            LOG.info("run {}: kept {} of its checkpoints in {}", runId, keep == CheckpointRetention.BEST ? "the best" : "none",
+                    runStore.location());
+        } catch (UncheckedIOException e) {
+            LOG.warn("run {}: its checkpoints stay in {}: the store did not take their deletion: {}", runId,
+                    runStore.location(), e.getMessage());
         }
     }
 

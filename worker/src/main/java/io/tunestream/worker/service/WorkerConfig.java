@@ -2,6 +2,7 @@ package io.tunestream.worker.service;
 
 import io.tunestream.schemas.Topics;
 import io.tunestream.worker.queue.QueueMode;
+import io.tunestream.worker.store.StoreLocation;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import java.util.UUID;
  * @param groupId the share or consumer group all workers of a deployment join
  * @param workerId this worker's name in statuses, heartbeats and metrics
  * @param topics topic names
- * @param checkpointStore the directory every worker reaches where runs keep their checkpoints (a shared mount)
+ * @param checkpointStore where runs keep their checkpoints, reached by every worker: a shared directory or an S3
+ *     bucket (docs/worker.md, "The checkpoint store")
  * @param clientProperties extra Kafka client settings (security, timeouts), passed through to every client
  * @param modelRoots directories under which requests may name HuggingFace models; none: no such models
  * @param dataDirectory where datasets are looked for first; empty: the environment variable, then the user cache
@@ -36,7 +38,7 @@ public record WorkerConfig(
         String groupId,
         String workerId,
         Topics topics,
-        Path checkpointStore,
+        StoreLocation checkpointStore,
         Properties clientProperties,
         List<Path> modelRoots,
         Optional<Path> dataDirectory,
@@ -59,7 +61,7 @@ public record WorkerConfig(
             throw new IllegalArgumentException("worker id must be 1 to 100 letters, digits, '.', '_' or '-', got '" + workerId + "'");
         }
         if (checkpointStore == null) {
-            throw new IllegalArgumentException("a checkpoint store directory is required");
+            throw new IllegalArgumentException("a checkpoint store is required");
         }
         for (Duration d : List.of(pollTimeout, runCheckInterval, statusInterval, heartbeatInterval)) {
             if (d.isNegative() || d.isZero()) {
@@ -72,6 +74,11 @@ public record WorkerConfig(
 
     /** A worker on {@code bootstrapServers} with every other setting at its default. */
     public static WorkerConfig defaults(String bootstrapServers, Path checkpointStore) {
+        return defaults(bootstrapServers, StoreLocation.directory(checkpointStore));
+    }
+
+    /** A worker on {@code bootstrapServers} keeping checkpoints in {@code checkpointStore}, the rest at defaults. */
+    public static WorkerConfig defaults(String bootstrapServers, StoreLocation checkpointStore) {
         return new WorkerConfig(bootstrapServers, QueueMode.SHARE, DEFAULT_GROUP, defaultWorkerId(), Topics.defaults(),
                 checkpointStore, new Properties(), List.of(), Optional.empty(), Duration.ofMillis(500),
                 Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), null);

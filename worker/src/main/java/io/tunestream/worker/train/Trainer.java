@@ -9,6 +9,7 @@ import io.tunestream.worker.data.Batch;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
 import io.tunestream.worker.run.RunDirectory;
+import io.tunestream.worker.store.StoreUnavailableException;
 import io.tunestream.worker.task.Task;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -254,7 +255,13 @@ public final class Trainer {
         runDirectory.ensureLease("the checkpoint of step " + state.step());
         TrainingCheckpoint.save(runDirectory.latestCheckpoint(), model, optimizer, state);
         lastCheckpointNanos = System.nanoTime();
-        listener.onCheckpoint(state.step());
+        try {
+            runDirectory.commitCheckpoints();
+            listener.onCheckpoint(state.step());
+        } catch (StoreUnavailableException e) {
+            // the store keeps its previous checkpoint; training goes on and the next checkpoint (or the end) commits
+            listener.onCheckpointNotCommitted(state.step(), e.getMessage());
+        }
     }
 
     private void saveBest() {
@@ -271,6 +278,6 @@ public final class Trainer {
         ParameterCounts counts = model.parameterCounts();
         return new TrainingSummary(config.model(), config.method(), outcome, state.step(), last, task.metric().id(),
                 state.bestScore(), state.bestStep(), counts.adapter(), counts.head(), counts.total(),
-                state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size());
+                state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size(), null);
     }
 }

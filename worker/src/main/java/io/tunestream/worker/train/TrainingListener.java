@@ -1,10 +1,15 @@
 package io.tunestream.worker.train;
 
+import io.tunestream.worker.run.Lineage;
+
 /** Receives a run's progress: the CLI draws a progress bar from it, the run directory logs it, the worker streams it. */
 public interface TrainingListener {
 
-    /** The experiment is resolved (every default filled in) and its model and data are ready; training comes next. */
-    default void onPrepared(TrainingConfig config) {}
+    /**
+     * The experiment is resolved (every default filled in) and its model and data are ready, from the sources
+     * {@code lineage} names; training comes next.
+     */
+    default void onPrepared(TrainingConfig config, Lineage lineage) {}
 
     default void onStart(long startStep, long totalSteps, int trainExamples) {}
 
@@ -12,7 +17,20 @@ public interface TrainingListener {
 
     default void onEvaluation(EvalMetrics metrics) {}
 
+    /** The checkpoint after {@code step} is written and committed to the store. */
     default void onCheckpoint(long step) {}
+
+    /**
+     * The checkpoint after {@code step} is written but the store did not take it ({@code reason}); it keeps the one
+     * before, and training goes on.
+     */
+    default void onCheckpointNotCommitted(long step, String reason) {}
+
+    /** The run's artifact {@code kind} (an export: hf, peft) is published at {@code location}. */
+    default void onArtifact(String kind, String location) {}
+
+    /** The run's artifact {@code kind} could not be published ({@code reason}); the run's result stands. */
+    default void onArtifactNotPublished(String kind, String reason) {}
 
     /**
      * Step {@code step} ran out of device memory with micro-batches of {@code from} examples and is retried with
@@ -24,9 +42,9 @@ public interface TrainingListener {
     static TrainingListener all(TrainingListener... listeners) {
         return new TrainingListener() {
             @Override
-            public void onPrepared(TrainingConfig config) {
+            public void onPrepared(TrainingConfig config, Lineage lineage) {
                 for (TrainingListener l : listeners) {
-                    l.onPrepared(config);
+                    l.onPrepared(config, lineage);
                 }
             }
 
@@ -55,6 +73,27 @@ public interface TrainingListener {
             public void onCheckpoint(long step) {
                 for (TrainingListener l : listeners) {
                     l.onCheckpoint(step);
+                }
+            }
+
+            @Override
+            public void onCheckpointNotCommitted(long step, String reason) {
+                for (TrainingListener l : listeners) {
+                    l.onCheckpointNotCommitted(step, reason);
+                }
+            }
+
+            @Override
+            public void onArtifact(String kind, String location) {
+                for (TrainingListener l : listeners) {
+                    l.onArtifact(kind, location);
+                }
+            }
+
+            @Override
+            public void onArtifactNotPublished(String kind, String reason) {
+                for (TrainingListener l : listeners) {
+                    l.onArtifactNotPublished(kind, reason);
                 }
             }
 

@@ -1,6 +1,8 @@
 package io.tunestream.worker.train;
 
 import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.tunestream.worker.run.Lineage;
 
 /**
  * The outcome of a run, written as {@code summary.json} and reported by the CLI and the worker.
@@ -19,6 +21,7 @@ import com.fasterxml.jackson.annotation.JsonAlias;
  * @param wallSeconds training and evaluation time, across resumed attempts
  * @param samplesPerSecond training examples per second of training-step time
  * @param trainExamples training examples per epoch
+ * @param lineage where the result came from (the attempt that wrote the summary); null in summaries from before it
  */
 public record TrainingSummary(
         String model,
@@ -34,4 +37,12 @@ public record TrainingSummary(
         long totalParameters,
         double wallSeconds,
         double samplesPerSecond,
-        int trainExamples) {}
+        int trainExamples,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage) {
+
+    /** This summary, recording {@code where} it came from. */
+    public TrainingSummary withLineage(Lineage where) {
+        return new TrainingSummary(model, method, outcome, steps, finalEvaluation, metric, bestScore, bestStep,
+                adapterParameters, headParameters, totalParameters, wallSeconds, samplesPerSecond, trainExamples, where);
+    }
+}

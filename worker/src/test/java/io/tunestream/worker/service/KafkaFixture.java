@@ -13,6 +13,7 @@ import io.tunestream.schemas.Topics;
 import io.tunestream.schemas.TrainingSettings;
 import io.tunestream.worker.TestModels;
 import io.tunestream.worker.queue.QueueMode;
+import io.tunestream.worker.store.StoreLocation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,7 +143,12 @@ public final class KafkaFixture implements AutoCloseable {
 
     /** Short intervals, so tests run in seconds. */
     public WorkerConfig workerConfig(String workerId, QueueMode mode) {
-        return new WorkerConfig(broker.bootstrapServers(), mode, "test-workers", workerId, topics, store,
+        return workerConfig(workerId, mode, StoreLocation.directory(store));
+    }
+
+    /** As {@link #workerConfig(String, QueueMode)}, keeping checkpoints in {@code checkpointStore}. */
+    public WorkerConfig workerConfig(String workerId, QueueMode mode, StoreLocation checkpointStore) {
+        return new WorkerConfig(broker.bootstrapServers(), mode, "test-workers", workerId, topics, checkpointStore,
                 new Properties(), List.of(), Optional.of(dataDir), Duration.ofMillis(200), Duration.ofMillis(200),
                 Duration.ofMillis(500), Duration.ofSeconds(1), null);
     }

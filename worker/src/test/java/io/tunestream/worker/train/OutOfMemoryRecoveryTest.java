@@ -11,6 +11,7 @@ import io.tunestream.worker.TestModels;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.run.RunDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,7 +113,7 @@ class OutOfMemoryRecoveryTest {
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = experiment.buildModel(manager)) {
             new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
-                    RunDirectory.open(runPath, experiment.config()), new TrainingListener() {
+                    RunDirectory.open(runPath, experiment.config(), Lineage.of(experiment, "cpu")), new TrainingListener() {
                         @Override
                         public void onStep(StepMetrics metrics) {
                             losses.add(metrics.loss());

