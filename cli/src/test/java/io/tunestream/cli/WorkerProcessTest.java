@@ -108,8 +108,9 @@ class WorkerProcessTest {
                         "kill/runs/crash/checkpoints.json").getPayload().openStream()).get("step").asLong();
                 assertTrue(checkpointed > 0 && checkpointed % CHECKPOINT_EVERY == 0, "committed checkpoint at step " + checkpointed);
 
-                startWorker(kafka, "second", QueueMode.SHARE, s3Arguments(s3, kafka.root.resolve("work-second")),
-                        S3TestServer.environment());
+                List<String> second = new java.util.ArrayList<>(s3Arguments(s3, kafka.root.resolve("work-second")));
+                second.addAll(List.of("--metrics-port", "0"));
+                startWorker(kafka, "second", QueueMode.SHARE, second, S3TestServer.environment());
                 RunStatus done = kafka.awaitState("crash", RunState.SUCCEEDED, Duration.ofSeconds(180));
                 assertEquals(2, done.getAttempt());
                 assertEquals("second", done.getWorkerId());
@@ -149,6 +150,13 @@ class WorkerProcessTest {
                     assertFalse(log.contains(S3TestServer.SECRET_KEY), worker + "'s log shows the secret key");
                 }
                 assertTrue(kafka.statusesOf("crash").stream().noneMatch(status -> status.toString().contains(S3TestServer.SECRET_KEY)));
+                java.util.regex.Matcher served = java.util.regex.Pattern.compile("metrics at (http://\\S+/metrics)")
+                        .matcher(Files.readString(kafka.root.resolve("second.log")));
+                assertTrue(served.find(), "the second worker serves no metrics");
+                String scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(served.group(1))).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(scraped.contains("tunestream_worker_steps_total"), scraped);
+                assertFalse(scraped.contains(S3TestServer.SECRET_KEY), "the metrics show the secret key");
             } finally {
                 stopAll(kafka);
             }

@@ -34,7 +34,7 @@ import java.util.List;
  * metrics.jsonl            one JSON object per training step ("type": "step") and per evaluation ("type": "eval")
  * checkpoints/latest/      resumable: trainable parameters, optimizer moments, state
  * checkpoints/best/        the trainable parameters at the best value of the task's primary metric
- * summary.json             the outcome, once the run ends, with the lineage of the attempt that ended it
+ * summary.json             the outcome, once the run ends, with the experiment and the lineage of the attempt that ended it
  * attempt                  the attempt that owns the directory, for runs taken from the queue
  * </pre>
  *
@@ -277,7 +277,7 @@ public final class RunDirectory implements TrainingListener {
         lease.ensureHeld(summaryFile().toString());
         try {
             JSON.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(summaryFile().toFile(),
-                    lineage == null ? summary : summary.withLineage(lineage));
+                    lineage == null ? summary : summary.withLineage(lineage, config()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + summaryFile() + ": " + IoErrors.reason(summaryFile(), e), e);
         }

@@ -201,7 +201,7 @@ final class RunExecution implements Callable<RunOutcome> {
                 stopped.metric(), evaluatedBefore ? stopped.bestScore() : last.score(),
                 evaluatedBefore ? stopped.bestStep() : stopped.steps(),
                 stopped.adapterParameters(), stopped.headParameters(), stopped.totalParameters(), stopped.wallSeconds(),
-                stopped.samplesPerSecond(), stopped.trainExamples(), null);
+                stopped.samplesPerSecond(), stopped.trainExamples(), null, null);
         runDirectory.writeSummary(summary);
         return summary;
     }

@@ -278,6 +278,6 @@ public final class Trainer {
         ParameterCounts counts = model.parameterCounts();
         return new TrainingSummary(config.model(), config.method(), outcome, state.step(), last, task.metric().id(),
                 state.bestScore(), state.bestStep(), counts.adapter(), counts.head(), counts.total(),
-                state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size(), null);
+                state.trainingSeconds(), stepSeconds > 0 ? examples / stepSeconds : 0, train.size(), null, null);
     }
 }

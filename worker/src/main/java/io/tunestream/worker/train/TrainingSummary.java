@@ -22,6 +22,7 @@ import io.tunestream.worker.run.Lineage;
  * @param samplesPerSecond training examples per second of training-step time
  * @param trainExamples training examples per epoch
  * @param lineage where the result came from (the attempt that wrote the summary); null in summaries from before it
+ * @param experiment the resolved experiment the run trained (its config.json); null in summaries from before it
  */
 public record TrainingSummary(
         String model,
@@ -38,11 +39,12 @@ public record TrainingSummary(
         double wallSeconds,
         double samplesPerSecond,
         int trainExamples,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage,
+        @JsonInclude(JsonInclude.Include.NON_NULL) TrainingConfig experiment) {
 
-    /** This summary, recording {@code where} it came from. */
-    public TrainingSummary withLineage(Lineage where) {
+    /** This summary, recording {@code where} it came from and the resolved {@code config} it trained. */
+    public TrainingSummary withLineage(Lineage where, TrainingConfig config) {
         return new TrainingSummary(model, method, outcome, steps, finalEvaluation, metric, bestScore, bestStep,
-                adapterParameters, headParameters, totalParameters, wallSeconds, samplesPerSecond, trainExamples, where);
+                adapterParameters, headParameters, totalParameters, wallSeconds, samplesPerSecond, trainExamples, where, config);
     }
 }

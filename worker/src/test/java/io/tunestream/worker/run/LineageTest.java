@@ -110,6 +110,8 @@ class LineageTest {
             assertEquals(lineage, JSON.treeToValue(recorded, Lineage.class));
         }
         assertEquals(experiment.config(), RunDirectory.existing(run).config(), "the lineage is not part of the experiment");
+        assertEquals(experiment.config(), JSON.treeToValue(written.get("experiment"), TrainingConfig.class),
+                "the summary holds the resolved experiment");
         assertTrue(RunDirectory.existing(run).completedSummary().isPresent());
 
         table(train, 16, true);

@@ -201,6 +201,48 @@ class S3StoreTest {
         }
     }
 
+    /**
+     * A server that throttles (503, as S3's SlowDown) is waited out with backoff within the commit's patience; one that
+     * throttles beyond it fails the commit and leaves the previous checkpoint, which a reader restores whole.
+     */
+    @Test
+    void throttlingIsWaitedOutWithinThePatienceAndBeyondItThePreviousCommitStands(@TempDir Path temp) throws Exception {
+        try (S3Store store = S3Store.open(server.location("throttled/", temp.resolve("work")))) {
+            RunStore run = store.run("r");
+            run.restore(Duration.ofSeconds(10));
+            writeCheckpoint(run.workingDirectory(), 1, true);
+            run.commitCheckpoints(Duration.ofSeconds(10));
+
+            writeCheckpoint(run.workingDirectory(), 2, true);
+            server.throttleWrites(3);
+            long started = System.nanoTime();
+            run.commitCheckpoints(Duration.ofSeconds(5));
+            double waited = (System.nanoTime() - started) / 1e9;
+            assertEquals(0, server.throttledWritesLeft());
+            assertEquals(2, manifest("throttled/runs/r/").step());
+            assertTrue(waited >= 1.7, "three refusals are waited out with backoff (0.25 + 0.5 + 1 s), not hammered: " + waited + " s");
+
+            writeCheckpoint(run.workingDirectory(), 3, false);
+            server.throttleWrites(1_000);
+            try {
+                started = System.nanoTime();
+                assertThrows(StoreUnavailableException.class, () -> run.commitCheckpoints(Duration.ofSeconds(2)));
+                double gaveUp = (System.nanoTime() - started) / 1e9;
+                assertTrue(gaveUp < 7, "gave up after " + gaveUp + " s, patience 2 s");
+                assertTrue(server.throttledWritesLeft() > 990, "backoff, not a tight loop: " + (1_000 - server.throttledWritesLeft()) + " tries");
+            } finally {
+                server.throttleWrites(0);
+            }
+            assertEquals(2, manifest("throttled/runs/r/").step());
+            try (S3Store other = S3Store.open(server.location("throttled/", temp.resolve("reader")))) {
+                RunStore reader = other.run("r");
+                reader.restore(Duration.ofSeconds(10));
+                assertEquals("{\"step\":2}", Files.readString(reader.workingDirectory().resolve("checkpoints/latest/state.json")));
+                assertEquals(List.of(1L, 2L), steps(reader.workingDirectory().resolve("metrics.jsonl")));
+            }
+        }
+    }
+
     /** BEST keeps only the best checkpoint, NONE neither; metrics, summary, config and other runs stay. */
     @Test
     void retentionDeletesWhatItShouldAndNothingElse(@TempDir Path temp) throws Exception {
