@@ -30,8 +30,23 @@ record Dashboard(String file, List<Query> queries, List<Variable> variables) {
     /** A panel target's expression. */
     record Query(String panel, String expression) {}
 
-    /** A template variable defined by {@code label_values(selector, label)}. */
-    record Variable(String name, String selector, String label) {}
+    /**
+     * A template variable defined by {@code label_values(selector, label)}.
+     *
+     * @param allValue what "All" stands for when the variable offers it: its own value, or null for Grafana's default,
+     *     the regex of every value the variable has ({@code (a|b)})
+     */
+    record Variable(String name, String selector, String label, boolean includeAll, String allValue) {
+
+        /**
+         * The variable's value with "All" selected, as Grafana writes it into a query: each value's regex characters
+         * escaped with a backslash, doubled inside PromQL's string.
+         */
+        String all(List<String> values) {
+            return allValue != null ? allValue : "(" + String.join("|",
+                    values.stream().map(v -> v.replaceAll("([\\\\^$.|?*+()\\[\\]{}])", "\\\\\\\\$1")).toList()) + ")";
+        }
+    }
 
     static List<Dashboard> all() {
         try (Stream<Path> files = Files.list(DIRECTORY)) {
@@ -63,7 +78,8 @@ record Dashboard(String file, List<Query> queries, List<Variable> variables) {
                 throw new AssertionError(file + ": variable " + variable.path("name").asText()
                         + " is not label_values(selector, label): " + definition);
             }
-            variables.add(new Variable(variable.path("name").asText(), m.group(1).strip(), m.group(2)));
+            variables.add(new Variable(variable.path("name").asText(), m.group(1).strip(), m.group(2),
+                    variable.path("includeAll").asBoolean(), variable.hasNonNull("allValue") ? variable.get("allValue").asText() : null));
         }
         return new Dashboard(file.getFileName().toString(), queries, variables);
     }

@@ -168,6 +168,55 @@ class ObservabilityTest {
         assertEquals(List.of(), failures, "targets: " + prometheus.targetHealth() + "\nprometheus log:\n" + prometheus.logTail());
     }
 
+    /**
+     * With "All" chosen for every variable, as the workers dashboard opens, its panels that select by {@code $job}
+     * (JVM, CPU, memory) show the workers' jobs only, never the coordinator's.
+     */
+    @Test
+    @Timeout(180)
+    void theWorkersDashboardWithAllSelectedShowsTheWorkersJobsOnly() throws Exception {
+        Assumptions.assumeTrue(prometheus != null, "no executable prometheus: the dashboards' queries are not evaluated");
+        Dashboard workers = Dashboard.read(Dashboard.DIRECTORY.resolve("workers.json"));
+        List<String> problems = List.of("not evaluated yet");
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        for (int round = 0; round < 60 && !problems.isEmpty() && System.nanoTime() < deadline; round++) {
+            if (round > 0) {
+                Thread.sleep(1500);
+            }
+            problems = new ArrayList<>();
+            Map<String, String> values = new LinkedHashMap<>();
+            List<String> jobs = List.of();
+            for (Dashboard.Variable variable : workers.variables()) {
+                List<String> options = prometheus.labelValues(variable.label(), Dashboard.substitute(variable.selector(), values));
+                values.put(variable.name(), variable.includeAll() ? variable.all(options) : options.isEmpty() ? "" : options.get(0));
+                if (variable.name().equals("job")) {
+                    jobs = options;
+                }
+            }
+            if (jobs.isEmpty()) {
+                problems.add("no worker job scraped yet");
+                continue;
+            }
+            for (Dashboard.Query query : workers.queries()) {
+                if (!query.expression().contains("$job")) {
+                    continue;
+                }
+                JsonNode result = prometheus.query(Dashboard.substitute(query.expression(), values)).path("result");
+                if (result.isEmpty()) {
+                    problems.add(query.panel() + ": no data");
+                }
+                for (JsonNode series : result) {
+                    String job = series.path("metric").path("job").asText(null);
+                    String instance = series.path("metric").path("instance").asText("");
+                    if (job != null ? !jobs.contains(job) : instance.equals("127.0.0.1:" + coordinator.port())) {
+                        problems.add(query.panel() + " shows " + series.path("metric") + ", not a worker");
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
     /** Resolves the dashboard's variables as Grafana would (first value), then runs every query; what returned no data. */
     private List<String> evaluate(Dashboard dashboard) throws Exception {
         Map<String, String> values = new LinkedHashMap<>();

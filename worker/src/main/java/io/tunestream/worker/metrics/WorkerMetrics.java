@@ -11,14 +11,18 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.tunestream.schemas.FailureKind;
 import io.tunestream.worker.bench.ProcessMemory;
 import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.host.TrainingThreads;
 import io.tunestream.worker.train.EvalMetrics;
 import io.tunestream.worker.train.StepMetrics;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -29,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 /**
  * The worker's meters. Per worker (label {@code worker}): whether it is busy, runs by outcome, steps, examples and
@@ -62,6 +67,19 @@ public final class WorkerMetrics {
     private final Map<String, ScheduledFuture<?>> pendingRemovals = new HashMap<>();
     private final Map<String, RunMeters> endedRuns = new HashMap<>();
     private volatile RunMeters currentRun;
+
+    /**
+     * Every outcome a run can leave a worker with, as {@code tunestream_worker_runs_total} labels it (docs/metrics.md):
+     * its terminal state, a failure by kind, or {@code handed_back} / {@code superseded}.
+     */
+    public static final List<String> OUTCOMES = Stream.concat(
+            Stream.of("succeeded", "stopped", "cancelled", "handed_back", "superseded"),
+            Arrays.stream(FailureKind.values()).map(WorkerMetrics::failed)).toList();
+
+    /** The outcome label of a run that failed as {@code kind}. */
+    public static String failed(FailureKind kind) {
+        return "failed_" + kind.name().toLowerCase(Locale.ROOT);
+    }
 
     public WorkerMetrics(MeterRegistry registry, String workerId) {
         this(registry, workerId, DEFAULT_RUN_SERIES_GRACE);
@@ -103,7 +121,14 @@ public final class WorkerMetrics {
                 .description("wall time of a training step").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
+        // every outcome from zero, so that "runs by outcome" and increase() see a worker's first run end
+        OUTCOMES.forEach(this::runsEnded);
         bindProcessMeters(registry);
+    }
+
+    private Counter runsEnded(String outcome) {
+        return Counter.builder("tunestream.worker.runs").tag("worker", workerId).tag("outcome", outcome)
+                .description("runs that left this worker, by outcome").register(registry);
     }
 
     /** Registries that already have the process's meters. */
@@ -151,9 +176,11 @@ public final class WorkerMetrics {
      * series stay for the grace period, then go.
      */
     public synchronized void runEnded(String outcome) {
+        if (!OUTCOMES.contains(outcome)) {
+            throw new IllegalArgumentException("unknown outcome '" + outcome + "'; valid outcomes: " + OUTCOMES);
+        }
         busy.set(0);
-        Counter.builder("tunestream.worker.runs").tag("worker", workerId).tag("outcome", outcome)
-                .description("runs that left this worker, by outcome").register(registry).increment();
+        runsEnded(outcome).increment();
         RunMeters ended = currentRun;
         currentRun = null;
         if (ended != null) {

@@ -646,7 +646,7 @@ public final class Worker implements Runnable {
         if (outcome instanceof RunOutcome.Succeeded) {
             return "succeeded";
         } else if (outcome instanceof RunOutcome.Failed f) {
-            return "failed_" + f.kind().name().toLowerCase(java.util.Locale.ROOT);
+            return WorkerMetrics.failed(f.kind());
         } else if (outcome instanceof RunOutcome.Stopped) {
             return "stopped";
         } else if (outcome instanceof RunOutcome.Cancelled) {

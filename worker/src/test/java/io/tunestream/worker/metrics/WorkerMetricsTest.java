@@ -22,6 +22,23 @@ class WorkerMetricsTest {
 
     private static final RunLabels RUN = new RunLabels("run-a", "sweep-1", "lora", "random:tiny", "4", "glue-sst2");
 
+    /**
+     * Every outcome's counter is there at zero before any run ends, so that a dashboard's "runs by outcome" and
+     * increase() see the first one; an outcome outside the list is refused rather than counted under a new label.
+     */
+    @Test
+    void everyOutcomeStartsAtZeroAndAnUnknownOneIsRefused() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        WorkerMetrics metrics = new WorkerMetrics(registry, "w1", Duration.ofMinutes(5));
+        assertEquals(java.util.Set.of("succeeded", "stopped", "cancelled", "handed_back", "superseded", "failed_bad_request",
+                "failed_training", "failed_infrastructure", "failed_budget", "failed_unknown", "failed_resource"),
+                java.util.Set.copyOf(WorkerMetrics.OUTCOMES));
+        for (String outcome : WorkerMetrics.OUTCOMES) {
+            assertEquals(0, registry.find("tunestream.worker.runs").tag("outcome", outcome).counter().count(), 0.0, outcome);
+        }
+        assertThrows(IllegalArgumentException.class, () -> metrics.runEnded("failed"));
+    }
+
     @Test
     void aRunsSeriesCarryItsLabelsAndFollowItsStepsAndEvaluations() {
         MeterRegistry registry = new SimpleMeterRegistry();
