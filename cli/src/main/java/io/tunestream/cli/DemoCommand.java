@@ -16,7 +16,9 @@ import io.tunestream.coordinator.sweep.Sweep;
 import io.tunestream.coordinator.sweep.SweepPlanner;
 import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.RunState;
+import io.tunestream.schemas.Topics;
 import io.tunestream.worker.metrics.MetricsServer;
+import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.service.Worker;
 import io.tunestream.worker.service.WorkerConfig;
 import java.io.PrintStream;
@@ -123,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
         List<PlannedRun> runs = SweepPlanner.plan(sweep, Instant.now());
         List<RunRecord> finished;
         List<Worker> started = new ArrayList<>();
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = WorkerMetrics.prometheusRegistry(Topics.defaults());
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(root.resolve("kafka")).build();
                 MetricsServer metrics = MetricsServer.start(registry, "127.0.0.1", 0)) {
             broker.start();

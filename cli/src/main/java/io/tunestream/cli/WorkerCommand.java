@@ -1,6 +1,5 @@
 package io.tunestream.cli;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.Topics;
@@ -107,7 +106,7 @@ final class WorkerCommand implements Callable<Integer> {
             config.topics().ensure(admin, partitions, Duration.ofSeconds(60));
         }
         System.err.printf("worker %s: training on %s, %s%n", config.workerId(), compute.device(), compute.applyThreads(1));
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = WorkerMetrics.prometheusRegistry(config.topics());
         MetricsServer metrics = metricsPort == null ? null : MetricsServer.start(registry, metricsHost, metricsPort);
         Worker worker = new Worker(config, new WorkerMetrics(registry, config.workerId(), Duration.ofSeconds(runSeriesGraceSeconds)));
         if (metrics != null) {

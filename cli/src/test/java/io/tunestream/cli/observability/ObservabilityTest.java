@@ -65,7 +65,7 @@ class ObservabilityTest {
     @Timeout(300)
     void trainOneRunWithEverythingScraped() throws Exception {
         kafka = new KafkaFixture(Map.of(), 1);
-        PrometheusMeterRegistry workerRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry workerRegistry = WorkerMetrics.prometheusRegistry(kafka.topics);
         workerEndpoint = MetricsServer.start(workerRegistry, "127.0.0.1", 0);
         // the run's series must outlive the checks below; WorkerMetricsTest checks their removal
         kafka.startWorker(new Worker(kafka.workerConfig("w1", QueueMode.SHARE),
@@ -134,6 +134,31 @@ class ObservabilityTest {
         Set<String> stale = new TreeSet<>(exact);
         stale.removeIf(name -> !name.startsWith("tunestream_") || scraped.queriedFamilyNames().contains(name));
         assertEquals(Set.of(), stale, "in docs/metrics.md but registered by neither the worker nor the coordinator");
+    }
+
+    /**
+     * Each topic's Kafka consumer metrics appear once, under the topic's name: not also under the deprecated twin
+     * (dots replaced by underscores) that Kafka 4.1+ consumers register beside it, which doubled "Consumer lag".
+     */
+    @Test
+    @Timeout(60)
+    void eachTopicsConsumerMetricsAppearOnceUnderItsName() throws Exception {
+        Pattern topicLabel = Pattern.compile("^(kafka_consumer_[a-z_]+)\\{.*topic=\"([^\"]+)\"");
+        Set<String> topics = new TreeSet<>();
+        for (int i = 0; i < 40 && topics.stream().noneMatch(t -> t.contains(".")); i++) {
+            if (i > 0) {
+                Thread.sleep(500);
+            }
+            topics.clear();
+            for (String line : scrape(workerEndpoint.port()).split("\n")) {
+                Matcher m = topicLabel.matcher(line);
+                if (m.find()) {
+                    topics.add(m.group(2));
+                }
+            }
+        }
+        assertTrue(topics.stream().anyMatch(t -> t.contains(".")), "no consumer metric by topic yet: " + topics);
+        assertTrue(kafka.topics.all().containsAll(topics), "consumer metrics under names that are not topics: " + topics);
     }
 
     @Test

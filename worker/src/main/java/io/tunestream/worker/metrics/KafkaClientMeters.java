@@ -3,11 +3,15 @@ package io.tunestream.worker.metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.tunestream.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -23,6 +27,18 @@ import org.apache.kafka.clients.producer.Producer;
 public final class KafkaClientMeters implements AutoCloseable {
 
     static final Duration REFRESH = Duration.ofSeconds(10);
+
+    /**
+     * Kafka 4.1+ consumers report each topic's fetch metrics twice (KIP-1109): under the topic's name, and under a
+     * deprecated form with its dots replaced by underscores, so {@code tunestream.status} showed up beside
+     * {@code tunestream_status}. This filter denies the deprecated twins of {@code topics}' names. A registry takes it
+     * before any meter is registered ({@link WorkerMetrics#prometheusRegistry}).
+     */
+    static MeterFilter withoutDeprecatedTopicNames(Topics topics) {
+        Set<String> deprecated = topics.all().stream().filter(t -> t.contains(".")).map(t -> t.replace('.', '_'))
+                .collect(Collectors.toUnmodifiableSet());
+        return MeterFilter.deny(id -> id.getName().startsWith("kafka.consumer.") && deprecated.contains(id.getTag("topic")));
+    }
 
     private final MeterRegistry registry;
     private final Tags tags;

@@ -11,7 +11,10 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.schemas.FailureKind;
+import io.tunestream.schemas.Topics;
 import io.tunestream.worker.bench.ProcessMemory;
 import io.tunestream.worker.host.ComputeDevice;
 import io.tunestream.worker.host.TrainingThreads;
@@ -79,6 +82,16 @@ public final class WorkerMetrics {
     /** The outcome label of a run that failed as {@code kind}. */
     public static String failed(FailureKind kind) {
         return "failed_" + kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The registry a worker process serves: Prometheus's, configured before any meter registers, so that each Kafka
+     * topic's consumer metrics appear once ({@link KafkaClientMeters#withoutDeprecatedTopicNames}).
+     */
+    public static PrometheusMeterRegistry prometheusRegistry(Topics topics) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(KafkaClientMeters.withoutDeprecatedTopicNames(topics));
+        return registry;
     }
 
     public WorkerMetrics(MeterRegistry registry, String workerId) {
