@@ -37,7 +37,11 @@ public final class KafkaClientMeters implements AutoCloseable {
     static MeterFilter withoutDeprecatedTopicNames(Topics topics) {
         Set<String> deprecated = topics.all().stream().filter(t -> t.contains(".")).map(t -> t.replace('.', '_'))
                 .collect(Collectors.toUnmodifiableSet());
-        return MeterFilter.deny(id -> id.getName().startsWith("kafka.consumer.") && deprecated.contains(id.getTag("topic")));
+        return MeterFilter.deny(id -> {
+            // most meters have no topic; an immutable set refuses to be asked about null
+            String topic = id.getTag("topic");
+            return topic != null && id.getName().startsWith("kafka.consumer.") && deprecated.contains(topic);
+        });
     }
 
     private final MeterRegistry registry;
