@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tunestream.schemas.ExperimentField;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
 import io.tunestream.worker.adapter.AdapterRegistry;
@@ -18,6 +19,7 @@ import io.tunestream.worker.host.TrainingThreads;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.MklShim;
 import io.tunestream.worker.model.NativeAllocator;
+import io.tunestream.worker.model.Precision;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.source.ModelCatalog;
 import java.io.PrintWriter;
@@ -66,6 +68,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Step counts at which to read the RSS of a LoRA run (default: ${DEFAULT-VALUE}).")
     List<Integer> rssSteps;
 
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32",
+            description = "Precisions to time each method's fixed-shape step in, fp32 first (default: ${DEFAULT-VALUE});"
+                    + " with fp16, each row gets fp16's step time as a ratio to fp32's and the frozen bytes of both.")
+    List<String> precisions;
+
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory holding glue-sst2/.")
     Path dataDirectory;
 
@@ -85,6 +92,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (realSteps < 1) {
             throw new IllegalArgumentException("--real-steps must be at least 1, got " + realSteps);
+        }
+        List<Precision> timedPrecisions = precisions.stream()
+                .map(p -> Precision.fromId((String) ExperimentField.PRECISION.normaliseAs(p, "--precisions")))
+                .distinct().toList();
+        if (timedPrecisions.isEmpty() || timedPrecisions.get(0) != Precision.FP32) {
+            throw new IllegalArgumentException("--precisions must start with fp32, the yardstick of the others, got " + precisions);
         }
         ComputeDevice device = compute.device();
         AdapterRegistry registry = AdapterRegistry.standard();
@@ -123,7 +136,8 @@ final class BenchCommand implements Callable<Integer> {
             for (AdapterMethod method : timed) {
                 AdapterOptions options = AdapterOptions.defaults().withDropout(method.defaultDropout());
                 double rateBefore = bench.matmulGflops(manager);
-                TrainingBenchmark.Timing timing = bench.fixedShapeStep(method, options, 16, 64, manager);
+                TrainingBenchmark.PrecisionStep single = bench.fixedShapeStep(method, options, Precision.FP32, 16, 64, manager);
+                TrainingBenchmark.Timing timing = single.timing();
                 double rateAfter = bench.matmulGflops(manager);
                 rates.add(rateBefore);
                 rates.add(rateAfter);
@@ -139,6 +153,19 @@ final class BenchCommand implements Callable<Integer> {
                 row.put("matmulGflopsAround", List.of(rateBefore, rateAfter));
                 row.put("shareOfMatmulRate", gflops / rate);
                 row.put("realBatchSamplesPerSecond", real);
+                for (Precision precision : timedPrecisions.subList(1, timedPrecisions.size())) {
+                    TrainingBenchmark.PrecisionStep other = bench.fixedShapeStep(method, options, precision, 16, 64, manager);
+                    long singleBytes = single.frozenParameterBytes();
+                    row.put(precision.id() + "StepMillis", other.timing().medianMillis());
+                    row.put(precision.id() + "StepTimeVersusFp32", other.timing().medianMillis() / timing.medianMillis());
+                    row.put("fp32FrozenBytes", singleBytes);
+                    row.put(precision.id() + "FrozenBytes", other.frozenParameterBytes());
+                    row.put(precision.id() + "FrozenBytesVersusFp32", singleBytes == 0 ? null : (double) other.frozenParameterBytes() / singleBytes);
+                    err.printf(Locale.ROOT, "%-10s %s step %.0f ms = %.2f x fp32's; frozen parameters %d MiB against %d MiB%n",
+                            method.id(), precision.id(), other.timing().medianMillis(),
+                            other.timing().medianMillis() / timing.medianMillis(), other.frozenParameterBytes() >> 20,
+                            singleBytes >> 20);
+                }
                 rows.add(row);
                 err.printf(Locale.ROOT, "%-10s step %.0f ms (p10 %.0f, p90 %.0f), %.1f GFLOP/s = %.0f%% of the matmul rate around it"
                                 + " (%.0f, %.0f GFLOP/s); real SST-2 batches %.0f samples/s%n",

@@ -78,6 +78,21 @@ class BenchCommandTest {
         assertFalse(row.has("stepTimeVersusLora"), row.toString());
     }
 
+    /** With fp16 timed too, each method's row has fp16's step time against fp32's and the frozen bytes of both. */
+    @Test
+    void timesEachMethodInFp16AgainstFp32WhenAsked() throws Exception {
+        CliRun run = CliRun.of("bench", "--model", "random:tiny", "--methods", "lora,full", "--repetitions", "1",
+                "--real-steps", "1", "--rss-steps", "1,2", "--precisions", "fp32,fp16", "--data-dir", DATA, "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode steps = JSON.readTree(run.out()).get("steps");
+        JsonNode lora = steps.get(0);
+        assertEquals(lora.get("fp16StepMillis").asDouble() / lora.get("stepMillis").asDouble(),
+                lora.get("fp16StepTimeVersusFp32").asDouble(), 1e-12, lora.toString());
+        double halved = lora.get("fp16FrozenBytesVersusFp32").asDouble();
+        assertTrue(halved >= 0.5 && halved < 0.52, "lora's frozen backbone in fp16: " + lora);
+        assertEquals(0, steps.get(1).get("fp16FrozenBytes").asLong(), "full freezes nothing: " + steps.get(1));
+    }
+
     @Test
     void refusesBadCountsNamingTheValue() {
         CliRun rss = CliRun.of("bench", "--model", "random:tiny", "--rss-steps", "5,2");
@@ -89,6 +104,12 @@ class BenchCommandTest {
         CliRun realSteps = CliRun.of("bench", "--model", "random:tiny", "--real-steps", "0");
         assertEquals(ErrorHandler.BAD_INPUT, realSteps.exitCode());
         assertTrue(realSteps.err().contains("--real-steps must be at least 1, got 0"), realSteps.err());
+        CliRun bf16 = CliRun.of("bench", "--model", "random:tiny", "--precisions", "fp32,bf16", "--data-dir", DATA);
+        assertEquals(ErrorHandler.BAD_INPUT, bf16.exitCode());
+        assertTrue(bf16.err().contains("--precisions: bf16 is not available"), bf16.err());
+        CliRun notFirst = CliRun.of("bench", "--model", "random:tiny", "--precisions", "fp16", "--data-dir", DATA);
+        assertEquals(ErrorHandler.BAD_INPUT, notFirst.exitCode());
+        assertTrue(notFirst.err().contains("--precisions must start with fp32"), notFirst.err());
         CliRun method = CliRun.of("bench", "--model", "random:tiny", "--methods", "lora,loar", "--data-dir", DATA);
         assertEquals(ErrorHandler.BAD_INPUT, method.exitCode());
         assertTrue(method.err().contains("unknown method 'loar'; valid methods: "), method.err());

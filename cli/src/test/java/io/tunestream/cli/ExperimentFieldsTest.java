@@ -41,7 +41,7 @@ class ExperimentFieldsTest {
     private static String valid(ExperimentField field) {
         return switch (field.type()) {
             case TEXT -> field == ExperimentField.DATASET ? "glue-sst2" : field == ExperimentField.TAIL_MODE ? "free"
-                    : field == ExperimentField.MODEL ? "random:tiny" : "x";
+                    : field == ExperimentField.MODEL ? "random:tiny" : field == ExperimentField.PRECISION ? "fp16" : "x";
             case TEXT_LIST -> "[query]";
             case METHOD -> "lora";
             case INT, LONG -> Long.toString(field.range().map(r -> (long) Math.max(r.min(), 1)).orElse(1L));

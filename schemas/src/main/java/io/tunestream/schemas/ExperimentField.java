@@ -47,6 +47,10 @@ public enum ExperimentField {
             "Micro-batches per optimizer step, each of batchSize: the effective batch is batchSize x N, and the schedule"
                     + " counts optimizer steps.",
             r -> r.getTraining().getGradAccum(), (r, v) -> r.getTraining().setGradAccum((Integer) v)),
+    PRECISION("precision", Type.TEXT, null, "--precision", "fp32",
+            "fp32, or fp16: mixed precision (a float16 frozen backbone and activations; float32 adapters, head, LayerNorm,"
+                    + " softmax and loss; dynamic loss scaling).",
+            r -> r.getTraining().getPrecision(), (r, v) -> r.getTraining().setPrecision((String) v)),
     EPOCHS("epochs", Type.INT, Range.between(1, 100_000), "--epochs", "1", "Passes over the training set.",
             r -> r.getTraining().getEpochs(), (r, v) -> r.getTraining().setEpochs((Integer) v)),
     MAX_STEPS("maxSteps", Type.INT, Range.atLeast(0), "--max-steps", "0", "Stop after this many steps; 0: no limit.",
@@ -207,7 +211,7 @@ public enum ExperimentField {
     public String requestPath() {
         return switch (this) {
             case RANK, ALPHA, DROPOUT, TARGETS, TAIL_MODE -> "adapter." + fieldName;
-            case LEARNING_RATE, BATCH_SIZE, EPOCHS, MAX_STEPS, WARMUP_RATIO, WEIGHT_DECAY, GRADIENT_CLIP, EVAL_EVERY,
+            case LEARNING_RATE, BATCH_SIZE, GRAD_ACCUM, PRECISION, EPOCHS, MAX_STEPS, WARMUP_RATIO, WEIGHT_DECAY, GRADIENT_CLIP, EVAL_EVERY,
                     CHECKPOINT_EVERY, MAX_LENGTH, TRAIN_SAMPLES, EVAL_BATCH_SIZE -> "training." + fieldName;
             default -> fieldName;
         };
@@ -255,7 +259,7 @@ public enum ExperimentField {
     public Object normaliseAs(Object raw, String label) {
         String at = label;
         Object value = switch (type) {
-            case TEXT -> text(raw, at);
+            case TEXT -> this == PRECISION ? precision(raw, at) : text(raw, at);
             case TEXT_LIST -> textList(raw, at);
             case METHOD -> method(raw, at);
             case INT -> (int) whole(numeric(raw), at, Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -307,6 +311,22 @@ public enum ExperimentField {
             throw new InvalidFieldException(fieldName, at + " must be a non-empty string, got " + describe(value));
         }
         return s.trim();
+    }
+
+    /** The precisions a worker trains in (docs/worker.md#precision). */
+    public static final List<String> PRECISIONS = List.of("fp32", "fp16");
+
+    private String precision(Object value, String at) {
+        String id = text(value, at).toLowerCase(Locale.ROOT);
+        if (id.equals("bf16")) {
+            throw new InvalidFieldException(fieldName, at + ": bf16 is not available, the engine (DJL 0.36's PyTorch bindings)"
+                    + " has no bfloat16 tensors; valid precisions: " + String.join(", ", PRECISIONS));
+        }
+        if (!PRECISIONS.contains(id)) {
+            throw new InvalidFieldException(fieldName, at + ": unknown precision '" + value + "'; valid precisions: "
+                    + String.join(", ", PRECISIONS));
+        }
+        return id;
     }
 
     private List<String> textList(Object value, String at) {

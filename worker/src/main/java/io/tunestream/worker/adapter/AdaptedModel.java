@@ -3,12 +3,15 @@ package io.tunestream.worker.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.tunestream.worker.model.BertClassifier;
 import io.tunestream.worker.model.BertConfig;
 import io.tunestream.worker.model.BertLayer;
 import io.tunestream.worker.model.DenseLinear;
 import io.tunestream.worker.model.NamedParameters;
+import io.tunestream.worker.model.NdArrays;
+import io.tunestream.worker.model.Precision;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.model.Projection;
 import io.tunestream.worker.model.StepScope;
@@ -59,10 +62,19 @@ public final class AdaptedModel implements AutoCloseable {
      */
     public static AdaptedModel build(
             PretrainedModel pretrained, AdapterMethod method, AdapterOptions options, long seed, NDManager parent) {
+        return build(pretrained, method, options, Precision.FP32, seed, parent);
+    }
+
+    /**
+     * As {@link #build(PretrainedModel, AdapterMethod, AdapterOptions, long, NDManager)}, computing in {@code precision}:
+     * a frozen backbone is held in its type; adapters, the head and a trained backbone stay float32.
+     */
+    public static AdaptedModel build(PretrainedModel pretrained, AdapterMethod method, AdapterOptions options,
+            Precision precision, long seed, NDManager parent) {
         validate(method, options, pretrained.config());
         NDManager manager = parent.newSubManager();
         try {
-            BertClassifier classifier = pretrained.instantiate(manager, seed);
+            BertClassifier classifier = pretrained.instantiate(manager, seed, precision, !method.trainsBackbone());
             if (method.trainsBackbone()) {
                 NamedParameters.of(classifier).values().forEach(p -> p.freeze(false));
             }
@@ -144,9 +156,23 @@ public final class AdaptedModel implements AutoCloseable {
         return new ParameterCounts(adapter, head, total);
     }
 
-    /** Logits (B, labels) for token ids, mask and optional token types, inside a step scope. */
+    /**
+     * Logits (B, labels) in float32 for token ids, mask and optional token types, inside a step scope: the loss and the
+     * metrics are computed in float32 whatever the model's precision.
+     */
     public NDArray logits(StepScope scope, NDList inputs, boolean training) {
-        return classifier.forward(scope.store(), inputs, training).singletonOrThrow();
+        return NdArrays.cast(classifier.forward(scope.store(), inputs, training).singletonOrThrow(), DataType.FLOAT32);
+    }
+
+    /**
+     * Bytes held by the frozen parameters (the pretrained backbone, unless the method trains it) and the adapters'
+     * constant buffers are not counted: what mixed precision halves.
+     */
+    public long frozenParameterBytes() {
+        return parameters().values().stream()
+                .filter(p -> !p.requiresGradient())
+                .mapToLong(p -> p.getArray().size() * p.getArray().getDataType().getNumOfBytes())
+                .sum();
     }
 
     /** Opens the per-step scope for this model (see {@link StepScope}). */

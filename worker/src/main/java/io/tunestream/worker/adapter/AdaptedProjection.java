@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.tunestream.worker.model.DenseLinear;
@@ -57,8 +56,7 @@ public abstract class AdaptedProjection extends ModelBlock implements Projection
 
     /** {@code x W^T + b} of the frozen pretrained layer. */
     protected final NDArray frozenOutput(ParameterStore store, NDArray x, boolean training) {
-        return Linear.linear(x, value(store, base.weight(), x, training), value(store, base.bias(), x, training))
-                .singletonOrThrow();
+        return NdArrays.linear(x, value(store, base.weight(), x, training), value(store, base.bias(), x, training));
     }
 
     /**
@@ -70,8 +68,9 @@ public abstract class AdaptedProjection extends ModelBlock implements Projection
     @Override
     public final DenseLinear merge(NDManager manager) {
         try (StepScope scope = StepScope.open(manager, this)) {
-            return new DenseLinear(
-                    NdArrays.copy(effectiveWeight(), manager), NdArrays.copy(base.bias().getArray(), manager), false);
+            // held in the frozen weight's type, as the layer it replaces
+            NDArray merged = NdArrays.cast(effectiveWeight(), base.weight().getArray().getDataType());
+            return new DenseLinear(NdArrays.copy(merged, manager), NdArrays.copy(base.bias().getArray(), manager), false);
         }
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.model.NdArrays;
 import io.tunestream.worker.tensor.HostTensor;
 import java.util.Random;
 import java.util.function.Supplier;
@@ -69,7 +70,7 @@ public final class AdapterContext {
 
     /** {@code ||W||_row} of a frozen layer, shape (out): the initial DoRA magnitude. Computed in double on the host. */
     public NDArray rowNorms(DenseLinear layer) {
-        float[] weight = layer.weight().getArray().toFloatArray();
+        float[] weight = NdArrays.floats(layer.weight().getArray());
         int out = Math.toIntExact(layer.outFeatures());
         int in = Math.toIntExact(layer.inFeatures());
         float[] norms = new float[out];

@@ -1,6 +1,7 @@
 package io.tunestream.worker.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import io.tunestream.worker.model.GradMode;
 import io.tunestream.worker.model.NdArrays;
 import java.util.function.Supplier;
@@ -27,9 +28,11 @@ public final class WeightDecomposition {
     public static NDArray output(NDArray directional, NDArray magnitude, Supplier<NDArray> updatedWeight, NDArray bias) {
         NDArray norm;
         try (GradMode off = GradMode.disabled()) {
-            norm = NdArrays.rowNorm(updatedWeight.get()).reshape(-1);
+            // in float32: V may hold float16 frozen weights (docs/worker.md#precision)
+            norm = NdArrays.rowNorm(NdArrays.cast(updatedWeight.get(), DataType.FLOAT32)).reshape(-1);
         }
-        return directional.mul(magnitude.div(norm)).add(bias);
+        DataType type = directional.getDataType();
+        return directional.mul(NdArrays.cast(magnitude.div(norm), type)).add(NdArrays.cast(bias, type));
     }
 
     /** The merged dense weight {@code m * V / ||V||_row}, shape (out, in). */

@@ -6,12 +6,16 @@ import ai.djl.ndarray.types.Shape;
 import io.tunestream.worker.adapter.AdaptedModel;
 import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
+import io.tunestream.worker.data.Batch;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
+import io.tunestream.worker.model.Precision;
 import io.tunestream.worker.model.PretrainedModel;
-import io.tunestream.worker.train.AdamW;
 import io.tunestream.worker.task.Task;
+import io.tunestream.worker.train.AdamW;
+import io.tunestream.worker.train.DeviceMemory;
 import io.tunestream.worker.train.Evaluator;
+import io.tunestream.worker.train.LossScaler;
 import io.tunestream.worker.train.OptimizerStep;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,6 +64,18 @@ public final class TrainingBenchmark {
      * PyTorch reference benchmark ({@code shared/bench/torch_reference.py}), which has none.
      */
     public Timing fixedShapeStep(AdapterMethod method, AdapterOptions options, int batch, int length, NDManager manager) {
+        return fixedShapeStep(method, options, Precision.FP32, batch, length, manager).timing();
+    }
+
+    /** A fixed-shape step's time in a precision, with the bytes its model's frozen parameters take. */
+    public record PrecisionStep(Timing timing, long frozenParameterBytes) {}
+
+    /**
+     * As {@link #fixedShapeStep(AdapterMethod, AdapterOptions, int, int, NDManager)} in {@code precision}; fp16 steps
+     * scale their loss as a run does.
+     */
+    public PrecisionStep fixedShapeStep(AdapterMethod method, AdapterOptions options, Precision precision, int batch,
+            int length, NDManager manager) {
         PretrainedModel withoutDropout = pretrained.withConfig(pretrained.config().withDropout(0, 0));
         Random random = new Random(1);
         List<long[]> sequences = new ArrayList<>();
@@ -74,9 +90,15 @@ public final class TrainingBenchmark {
         for (int i = 0; i < batch; i++) {
             labels[i] = i % 2;
         }
-        try (AdaptedModel model = AdaptedModel.build(withoutDropout, method, options.withDropout(0), 1, manager);
+        try (AdaptedModel model = AdaptedModel.build(withoutDropout, method, options.withDropout(0), precision, 1, manager);
                 AdamW optimizer = new AdamW(model.trainableParameters(), 0.01, model.manager())) {
-            return time(repetitions, () -> step(model, optimizer, sequences, labels));
+            LossScaler scaler = precision.scalesLoss() ? LossScaler.dynamic(LossScaler.INITIAL_SCALE, 0) : LossScaler.none();
+            Batch batchOfSequences = Batch.classification(sequences, labels);
+            Timing timing = time(repetitions, () -> {
+                OptimizerStep.accumulate(model, List.of(batchOfSequences), DeviceMemory.ENGINE, scaler.scale());
+                scaler.update(Double.isFinite(optimizer.step(1e-5, 1.0, scaler)));
+            });
+            return new PrecisionStep(timing, model.frozenParameterBytes());
         }
     }
 
@@ -138,10 +160,6 @@ public final class TrainingBenchmark {
 
     private void runBatch(AdaptedModel model, AdamW optimizer, EncodedDataset data, int[] batch) {
         OptimizerStep.run(model, optimizer, data.batch(batch), 1e-5, 1.0);
-    }
-
-    private static void step(AdaptedModel model, AdamW optimizer, List<long[]> ids, long[] labels) {
-        OptimizerStep.run(model, optimizer, ids, labels, 1e-5, 1.0);
     }
 
     private Timing time(int count, Runnable action) {

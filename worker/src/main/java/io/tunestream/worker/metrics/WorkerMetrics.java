@@ -60,6 +60,7 @@ public final class WorkerMetrics {
     private final Counter tokens;
     private final Counter heartbeats;
     private final Counter memoryRecoveries;
+    private final Counter skippedSteps;
     private final Counter checkpointsNotCommitted;
     private final AtomicReference<Double> hostRunnable = new AtomicReference<>(Double.NaN);
     private final AtomicReference<Double> deviceMemoryUsed = new AtomicReference<>(Double.NaN);
@@ -128,6 +129,8 @@ public final class WorkerMetrics {
                 .description("heartbeats sent").register(registry);
         memoryRecoveries = Counter.builder("tunestream.worker.memory.recoveries").tag("worker", workerId)
                 .description("steps that ran out of device memory and went on with half the micro-batch").register(registry);
+        skippedSteps = Counter.builder("tunestream.worker.steps.skipped").tag("worker", workerId)
+                .description("fp16 steps whose gradients overflowed: no update, the loss scale halved").register(registry);
         checkpointsNotCommitted = Counter.builder("tunestream.worker.checkpoints.uncommitted").tag("worker", workerId)
                 .description("checkpoints written that the store did not take in time (the previous one stood)").register(registry);
         stepTime = Timer.builder("tunestream.worker.step.duration").tag("worker", workerId)
@@ -205,6 +208,9 @@ public final class WorkerMetrics {
 
     public void step(StepMetrics metrics) {
         steps.increment();
+        if (metrics.skipped()) {
+            skippedSteps.increment();
+        }
         samples.increment(metrics.batchSize());
         tokens.increment(metrics.tokensPerSecond() * metrics.stepMillis() / 1000);
         stepTime.record(Duration.ofNanos((long) (metrics.stepMillis() * 1e6)));

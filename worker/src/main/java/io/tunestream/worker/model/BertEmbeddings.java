@@ -18,6 +18,7 @@ public final class BertEmbeddings extends ModelBlock {
     private final EmbeddingTable tokenTypes;
     private final LayerNormBlock layerNorm;
     private final float dropout;
+    private final DataType activations;
 
     public BertEmbeddings(WeightSource weights, BertConfig config) {
         int hidden = config.hiddenSize();
@@ -26,6 +27,7 @@ public final class BertEmbeddings extends ModelBlock {
         this.tokenTypes = new EmbeddingTable(weights, "embeddings.token_type_embeddings", config.typeVocabSize(), hidden);
         this.layerNorm = new LayerNormBlock(weights, "embeddings.LayerNorm", hidden, config.layerNormEps());
         this.dropout = config.hiddenDropout();
+        this.activations = weights.activations();
     }
 
     @Override
@@ -43,11 +45,12 @@ public final class BertEmbeddings extends ModelBlock {
         NDArray typeIds = inputs.get(1);
         long length = ids.getShape().get(1);
         NDArray positionIds = ids.getManager().arange(0, length, 1, DataType.INT64);
+        // summed and normalised in float32, then handed on in the activations' type (docs/worker.md#precision)
         NDArray summed =
-                apply(words, store, ids, training)
-                        .add(apply(positions, store, positionIds, training))
-                        .add(apply(tokenTypes, store, typeIds, training));
-        NDArray normalised = apply(layerNorm, store, summed, training);
+                NdArrays.cast(apply(words, store, ids, training), DataType.FLOAT32)
+                        .add(NdArrays.cast(apply(positions, store, positionIds, training), DataType.FLOAT32))
+                        .add(NdArrays.cast(apply(tokenTypes, store, typeIds, training), DataType.FLOAT32));
+        NDArray normalised = NdArrays.cast(apply(layerNorm, store, summed, training), activations);
         return new NDList(InvertedDropout.apply(normalised, dropout, training));
     }
 }

@@ -2,6 +2,7 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.BlockList;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -48,8 +49,10 @@ public final class BertSelfAttention extends ModelBlock {
         NDArray q = splitHeads(apply(query, store, hidden, training), batch, length);
         NDArray k = splitHeads(apply(key, store, hidden, training), batch, length);
         NDArray v = splitHeads(apply(value, store, hidden, training), batch, length);
-        NDArray scores = NdArrays.scale(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headSize)).add(additiveMask);
-        NDArray probabilities = InvertedDropout.apply(scores.softmax(-1), dropout, training);
+        // the softmax in float32 whatever the activations' type (docs/worker.md#precision), the mask being float32
+        NDArray scores = NdArrays.cast(NdArrays.scale(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headSize)),
+                DataType.FLOAT32).add(additiveMask);
+        NDArray probabilities = NdArrays.cast(InvertedDropout.apply(scores.softmax(-1), dropout, training), v.getDataType());
         NDArray context = probabilities.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headSize);
         return new NDList(context);
     }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -67,10 +66,8 @@ public final class DenseLinear extends ModelBlock implements Projection {
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        return Linear.linear(
-                x,
-                store.getValue(weight, x.getDevice(), training),
-                store.getValue(bias, x.getDevice(), training));
+        return new NDList(NdArrays.linear(
+                x, store.getValue(weight, x.getDevice(), training), store.getValue(bias, x.getDevice(), training)));
     }
 
     @Override

@@ -15,7 +15,7 @@ public final class EmbeddingTable extends ModelBlock {
     private final Parameter weight;
 
     public EmbeddingTable(WeightSource weights, String name, int entries, int hidden) {
-        this.weight = addParameter(parameter("weight", weights.required(name + ".weight", entries, hidden), false));
+        this.weight = addParameter(parameter("weight", weights.backbone(name + ".weight", entries, hidden), false));
     }
 
     @Override

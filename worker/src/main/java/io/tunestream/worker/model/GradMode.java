@@ -36,6 +36,11 @@ public final class GradMode implements AutoCloseable {
         }
     }
 
+    /** Whether gradient recording is on on this thread. */
+    public static boolean recording() {
+        return JniUtils.isGradMode();
+    }
+
     /** Turns gradient recording off on this thread until {@link #close()}. */
     public static GradMode disabled() {
         return new GradMode(false);

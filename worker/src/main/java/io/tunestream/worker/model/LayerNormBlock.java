@@ -2,6 +2,7 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
@@ -34,6 +35,10 @@ public final class LayerNormBlock extends ModelBlock {
         NDArray x = inputs.singletonOrThrow();
         NDArray gamma = store.getValue(weight, x.getDevice(), training);
         NDArray beta = store.getValue(bias, x.getDevice(), training);
-        return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, eps);
+        // in float32 whatever the activations' type (docs/worker.md#precision): the variance of a float16 row loses
+        // most of its digits
+        NDArray normalised = LayerNorm.layerNorm(NdArrays.cast(x, DataType.FLOAT32), new Shape(gamma.getShape().get(0)),
+                gamma, beta, eps).singletonOrThrow();
+        return new NDList(NdArrays.cast(normalised, x.getDataType()));
     }
 }

@@ -7,6 +7,6 @@ final class Layers {
 
     /** A frozen pretrained linear layer {@code prefix.weight} (out, in) and {@code prefix.bias} (out). */
     static DenseLinear dense(WeightSource weights, String prefix, int in, int out) {
-        return new DenseLinear(weights.required(prefix + ".weight", out, in), weights.required(prefix + ".bias", out), false);
+        return new DenseLinear(weights.backbone(prefix + ".weight", out, in), weights.backbone(prefix + ".bias", out), false);
     }
 }

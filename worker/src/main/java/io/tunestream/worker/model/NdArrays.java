@@ -3,7 +3,10 @@ package io.tunestream.worker.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import io.tunestream.worker.tensor.HostTensor;
 
 /** Small array helpers the engine does not offer in the form the model needs. */
 public final class NdArrays {
@@ -11,11 +14,47 @@ public final class NdArrays {
     private NdArrays() {}
 
     /**
-     * Copies values into a new array owned by {@code manager}, with no gradient history. Goes through host
-     * memory, so it is meant for set-up and merging, not for the training step.
+     * Copies values into a new array of the same type owned by {@code manager}, with no gradient history. Goes through
+     * host memory, so it is meant for set-up and merging, not for the training step.
      */
     public static NDArray copy(NDArray source, NDManager manager) {
-        return manager.create(source.toFloatArray(), source.getShape());
+        NDArray copied = manager.create(floats(source), source.getShape());
+        if (copied.getDataType() == source.getDataType()) {
+            return copied;
+        }
+        try (copied) {
+            return copied.toType(source.getDataType(), false);
+        }
+    }
+
+    /** The values of a floating-point array of any width, as floats in host memory. */
+    public static float[] floats(NDArray array) {
+        return HostTensor.of(array).values();
+    }
+
+    /**
+     * {@code x} as {@code type}. With autograd recording, the conversion is an operation autograd records, so gradients
+     * flow through it (back in x's type): DJL's {@code toType} converts under libtorch's no-grad guard, and its
+     * result has no history. The recorded form is a cumulative product over a new axis of length one, which
+     * libtorch computes in a requested type; it is an identity otherwise.
+     */
+    public static NDArray cast(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        if (!GradMode.recording()) {
+            return x.toType(type, false);
+        }
+        return x.expandDims(-1).cumProd(-1, type).squeeze(-1);
+    }
+
+    /**
+     * {@code y = x W^T + b} in x's type: weight and bias are converted to it first (mixed precision: trainable
+     * parameters are float32 while activations may be float16, docs/worker.md#precision). {@code bias} may be null.
+     */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        DataType type = x.getDataType();
+        return Linear.linear(x, cast(weight, type), bias == null ? null : cast(bias, type)).singletonOrThrow();
     }
 
     /**

@@ -63,9 +63,17 @@ public record PretrainedModel(
         return new PretrainedModel(identity, config.withLabelCount(outputs), kept, tokenizer, svds);
     }
 
-    /** A fresh classifier with every backbone parameter frozen and a trainable head. */
+    /** A fresh classifier with every backbone parameter frozen and a trainable head, in float32. */
     public BertClassifier instantiate(NDManager manager, long seed) {
-        return new BertClassifier(new WeightSource(manager, weights, seed), config);
+        return instantiate(manager, seed, Precision.FP32, true);
+    }
+
+    /**
+     * A fresh classifier computing in {@code precision}; a frozen backbone's matrices are held in its type (see
+     * {@link WeightSource#backbone}).
+     */
+    public BertClassifier instantiate(NDManager manager, long seed, Precision precision, boolean backboneFrozen) {
+        return new BertClassifier(new WeightSource(manager, weights, seed, precision, backboneFrozen), config);
     }
 
     /** The SVD of the pretrained matrix {@code name}, computed once per model. */

@@ -2,6 +2,7 @@ package io.tunestream.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.tunestream.worker.tensor.HostTensor;
 import java.util.Arrays;
@@ -19,11 +20,30 @@ public final class WeightSource {
     private final NDManager manager;
     private final Map<String, HostTensor> pretrained;
     private final Random random;
+    private final Precision precision;
+    private final boolean backboneFrozen;
 
     public WeightSource(NDManager manager, Map<String, HostTensor> pretrained, long seed) {
+        this(manager, pretrained, seed, Precision.FP32, true);
+    }
+
+    /**
+     * @param precision the arithmetic the model computes in
+     * @param backboneFrozen whether the backbone stays frozen: its matrices are then held in the precision's type
+     *     (float16 halves them), while a trained backbone keeps float32 weights for its optimizer
+     */
+    public WeightSource(NDManager manager, Map<String, HostTensor> pretrained, long seed, Precision precision,
+            boolean backboneFrozen) {
         this.manager = manager;
         this.pretrained = pretrained;
         this.random = new Random(seed);
+        this.precision = precision;
+        this.backboneFrozen = backboneFrozen;
+    }
+
+    /** The type of the model's activations: the embeddings hand the encoder their output in it. */
+    public DataType activations() {
+        return precision.activations();
     }
 
     public NDManager manager() {
@@ -37,6 +57,21 @@ public final class WeightSource {
             throw new IllegalArgumentException("the model has no tensor '" + name + "' of shape " + Arrays.toString(shape));
         }
         return toArray(name, tensor, shape);
+    }
+
+    /**
+     * A pretrained matrix of the backbone (a projection's weight or bias, an embedding table), held in the precision's
+     * type when the backbone is frozen. LayerNorm parameters are read with {@link #required}: they stay float32.
+     */
+    public NDArray backbone(String name, long... shape) {
+        NDArray values = required(name, shape);
+        DataType type = backboneFrozen ? precision.activations() : DataType.FLOAT32;
+        if (values.getDataType() == type) {
+            return values;
+        }
+        try (values) {
+            return values.toType(type, false);
+        }
     }
 
     /** The pretrained tensor if present, otherwise a fresh one: normal(0, 0.02), or zeros for a bias. */

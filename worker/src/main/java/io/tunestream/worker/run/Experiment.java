@@ -107,6 +107,6 @@ public record Experiment(TrainingConfig config, AdapterMethod method, Pretrained
 
     /** A fresh model for this experiment, initialised from the config's seed. */
     public AdaptedModel buildModel(NDManager manager) {
-        return AdaptedModel.build(pretrained, method, config.adapterOptions(), config.seed(), manager);
+        return AdaptedModel.build(pretrained, method, config.adapterOptions(), config.trainingPrecision(), config.seed(), manager);
     }
 }

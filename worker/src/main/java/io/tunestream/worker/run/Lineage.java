@@ -18,12 +18,10 @@ import java.util.List;
  */
 public record Lineage(String build, ModelIdentity model, DatasetIdentity dataset, String device, String precision) {
 
-    /** Every run trains in float32 today. */
-    public static final String FP32 = "fp32";
-
     /** The lineage of {@code experiment} trained on {@code device} by this build. */
     public static Lineage of(Experiment experiment, String device) {
-        return new Lineage(Build.id(), experiment.pretrained().identity(), experiment.data(), device, FP32);
+        return new Lineage(Build.id(), experiment.pretrained().identity(), experiment.data(), device,
+                experiment.config().trainingPrecision().id());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tunestream.worker.tensor;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 
 /**
@@ -26,9 +27,14 @@ public record HostTensor(long[] shape, float[] values) {
         }
     }
 
-    /** A host copy of an engine array. */
+    /** A host copy of an engine array of any floating-point type, as floats. */
     public static HostTensor of(NDArray array) {
-        return new HostTensor(array.getShape().getShape(), array.toFloatArray());
+        if (array.getDataType() == DataType.FLOAT32) {
+            return new HostTensor(array.getShape().getShape(), array.toFloatArray());
+        }
+        try (NDArray widened = array.toType(DataType.FLOAT32, false)) {
+            return new HostTensor(array.getShape().getShape(), widened.toFloatArray());
+        }
     }
 
     public long elementCount() {

@@ -67,8 +67,24 @@ public final class AdamW implements AutoCloseable {
      * {@code sqrt(1 - beta2^t)} this is PyTorch's {@code m_hat / (sqrt(v_hat) + eps)} exactly.
      */
     public double step(double learningRate, double maxGradientNorm) {
-        double norm = gradientNorm();
-        float gradientScale = maxGradientNorm > 0 && norm > maxGradientNorm ? (float) (maxGradientNorm / (norm + 1e-6)) : 1f;
+        return step(learningRate, maxGradientNorm, LossScaler.none());
+    }
+
+    /**
+     * As {@link #step(double, double)}, for gradients of a loss multiplied by {@code scaler}'s scale: they are divided
+     * back inside the update (with the clipping factor), and the norm returned is the true one. With scaling on, a
+     * step whose gradients overflowed (a norm that is not finite) updates nothing and clears the gradients; its norm
+     * is returned as it is, and it is not counted in the bias corrections, as PyTorch's {@code GradScaler} skips the
+     * optimizer's step.
+     */
+    public double step(double learningRate, double maxGradientNorm, LossScaler scaler) {
+        double norm = gradientNorm() / scaler.scale();
+        if (scaler.enabled() && !Double.isFinite(norm)) {
+            clearGradients();
+            return norm;
+        }
+        double clip = maxGradientNorm > 0 && norm > maxGradientNorm ? maxGradientNorm / (norm + 1e-6) : 1;
+        float gradientScale = (float) (clip / scaler.scale());
         steps++;
         double correction1 = 1 - Math.pow(beta1, steps);
         double correction2 = 1 - Math.pow(beta2, steps);
@@ -91,13 +107,14 @@ public final class AdamW implements AutoCloseable {
         return norm;
     }
 
-    /** Sets every gradient to zero without updating anything: after a pass whose gradients must not count. */
+    /**
+     * Sets every gradient to zero without updating anything: after a pass whose gradients must not count. Filled with
+     * zeros rather than subtracted from themselves, which leaves NaN where a gradient overflowed.
+     */
     public void clearGradients() {
         try (GradMode off = GradMode.disabled()) {
             for (Parameter parameter : parameters.values()) {
-                try (NDArray gradient = parameter.getArray().getGradient()) {
-                    gradient.subi(gradient);
-                }
+                JniUtils.zeroGrad((PtNDArray) parameter.getArray());
             }
         }
     }

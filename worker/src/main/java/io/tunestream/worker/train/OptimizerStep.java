@@ -47,13 +47,21 @@ public record OptimizerStep(double loss, double gradientNorm) {
      * optimizer's step; returns the whole batch's loss. A failure leaves partial gradients: clear them before retrying.
      */
     public static double accumulate(AdaptedModel model, List<Batch> microBatches, DeviceMemory memory) {
+        return accumulate(model, microBatches, memory, 1);
+    }
+
+    /**
+     * As {@link #accumulate(AdaptedModel, List, DeviceMemory)}, back-propagating the loss multiplied by
+     * {@code lossScale} ({@link LossScaler}); the loss returned is not scaled.
+     */
+    public static double accumulate(AdaptedModel model, List<Batch> microBatches, DeviceMemory memory, double lossScale) {
         int examples = microBatches.stream().mapToInt(Batch::size).sum();
         double loss = 0;
         for (Batch micro : microBatches) {
             double share = (double) micro.size() / examples;
             try (StepScope scope = model.openStep()) {
                 memory.reserve(micro);
-                loss += share * forwardBackward(model, scope, micro, share);
+                loss += share * forwardBackward(model, scope, micro, share * lossScale);
             }
         }
         return loss;

@@ -1,5 +1,7 @@
 package io.tunestream.worker.train;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * What one optimizer step measured; streamed for every step.
  *
@@ -14,6 +16,8 @@ package io.tunestream.worker.train;
  * @param stepMillis wall time of the step: forward, backward, clipping, update
  * @param batchSize examples in the step (all its micro-batches)
  * @param paddedTokens tokens computed (each micro-batch's size times its longest sentence, summed)
+ * @param skipped whether the update was skipped: fp16 gradients overflowed ({@link LossScaler}), so the parameters
+ *     did not change
  */
 public record StepMetrics(
         long step,
@@ -26,4 +30,5 @@ public record StepMetrics(
         double tokensPerSecond,
         double stepMillis,
         int batchSize,
-        long paddedTokens) {}
+        long paddedTokens,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean skipped) {}

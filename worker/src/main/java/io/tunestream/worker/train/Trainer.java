@@ -41,6 +41,8 @@ public final class Trainer {
     private DeviceMemory memory = DeviceMemory.ENGINE;
     /** Examples per forward pass: the config's batchSize, halved each time a step runs out of device memory. */
     private int microBatchSize;
+    /** fp16's loss scale; none in fp32. */
+    private LossScaler scaler = LossScaler.none();
 
     /**
      * Wall time after which a step writes a checkpoint even when no evaluation or {@code checkpointEvery} asks for one,
@@ -111,6 +113,7 @@ public final class Trainer {
                     .map(dir -> TrainingCheckpoint.load(dir, model, optimizer))
                     .orElse(TrainingState.initial());
             runDirectory.truncateMetricsAfter(state.step());
+            scaler = state.scaler(config.trainingPrecision());
             lastCheckpointNanos = System.nanoTime();
             if (state.step() < totalSteps && stopRequested.getAsBoolean()) {
                 // asked to stop before its first step: nothing changed since the checkpoint
@@ -136,7 +139,8 @@ public final class Trainer {
                 stepSeconds += metrics.stepMillis() / 1000;
                 examplesThisAttempt += batch.length;
                 state = new TrainingState(step + 1, state.bestScore(), state.bestStep(),
-                        state.trainingSeconds() + metrics.stepMillis() / 1000, state.examplesSeen() + batch.length);
+                        state.trainingSeconds() + metrics.stepMillis() / 1000, state.examplesSeen() + batch.length, 0, 0)
+                        .withScaler(scaler);
                 listener.onStep(metrics);
 
                 long done = step + 1;
@@ -147,7 +151,7 @@ public final class Trainer {
                     boolean best = lastEvaluation.score() > state.bestScore();
                     state = new TrainingState(done, best ? lastEvaluation.score() : state.bestScore(),
                             best ? done : state.bestStep(), state.trainingSeconds() + (System.nanoTime() - started) / 1e9,
-                            state.examplesSeen());
+                            state.examplesSeen(), 0, 0).withScaler(scaler);
                     if (best) {
                         saveBest();
                     }
@@ -208,13 +212,15 @@ public final class Trainer {
             Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
             microBatches = BatchPlan.micro(indices, microBatchSize).stream().map(train::batch).toList();
             try {
-                loss = OptimizerStep.accumulate(model, microBatches, memory);
+                loss = OptimizerStep.accumulate(model, microBatches, memory, scaler.scale());
                 break;
             } catch (RuntimeException e) {
                 shrinkAfter(e, step + 1, optimizer);
             }
         }
-        double gradientNorm = optimizer.step(learningRate, config.gradientClip());
+        double gradientNorm = optimizer.step(learningRate, config.gradientClip(), scaler);
+        boolean skipped = scaler.enabled() && !Double.isFinite(gradientNorm);
+        scaler.update(!skipped);
         long realTokens = 0;
         long paddedTokens = 0;
         for (Batch micro : microBatches) {
@@ -227,7 +233,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         return new StepMetrics(step + 1, totalSteps, epoch, loss, learningRate, gradientNorm,
-                indices.length / seconds, realTokens / seconds, seconds * 1000, indices.length, paddedTokens);
+                indices.length / seconds, realTokens / seconds, seconds * 1000, indices.length, paddedTokens, skipped);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.tunestream.worker.adapter.AdapterMethod;
 import io.tunestream.worker.adapter.AdapterOptions;
 import io.tunestream.worker.adapter.TailMode;
 import io.tunestream.worker.data.DataLayout;
+import io.tunestream.worker.model.Precision;
 import io.tunestream.worker.model.TargetModule;
 import io.tunestream.worker.model.source.ModelReference;
 import java.lang.reflect.RecordComponent;
@@ -48,6 +49,7 @@ import java.util.Optional;
  * @param devFile a labelled file that replaces the dataset's dev split
  * @param layout how to read the data (columns, task, labels, metric), over the named dataset's own layout; a run
  *     records it with every inferred value filled in (docs/tasks.md)
+ * @param precision the arithmetic of the steps, {@code fp32} or {@code fp16} ({@link Precision})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -76,12 +78,13 @@ public record TrainingConfig(
         String dataset,
         String trainFile,
         String devFile,
-        DataLayout layout) {
+        DataLayout layout,
+        String precision) {
 
     /** A config with only the method set; everything else at its default. */
     public static TrainingConfig forMethod(String method) {
         return new TrainingConfig(null, method, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -117,7 +120,8 @@ public record TrainingConfig(
                 orDefault(dataset, "glue-sst2"),
                 trainFile,
                 devFile,
-                layout);
+                layout,
+                Precision.fromId(orDefault(precision, Precision.DEFAULT.id())).id());
         resolved.check();
         resolved.adapterOptions();
         return resolved;
@@ -153,7 +157,7 @@ public record TrainingConfig(
         if (tailMode != null && method != null && !ExperimentField.TAIL_MODE.appliesTo(method)) {
             upgraded = new TrainingConfig(model, method, rank, alpha, dropout, targets, null, learningRate, batchSize,
                     gradAccum, epochs, maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength,
-                    trainSamples, evalBatchSize, seed, dataset, trainFile, devFile, upgraded.layout);
+                    trainSamples, evalBatchSize, seed, dataset, trainFile, devFile, upgraded.layout, precision);
         }
         return upgraded;
     }
@@ -162,7 +166,7 @@ public record TrainingConfig(
     public TrainingConfig withLayout(DataLayout resolved) {
         return new TrainingConfig(model, method, rank, alpha, dropout, targets, tailMode, learningRate, batchSize, gradAccum,
                 epochs, maxSteps, warmupRatio, weightDecay, gradientClip, evalEvery, checkpointEvery, maxLength, trainSamples,
-                evalBatchSize, seed, dataset, trainFile, devFile, resolved);
+                evalBatchSize, seed, dataset, trainFile, devFile, resolved, precision);
     }
 
     /**
@@ -178,6 +182,11 @@ public record TrainingConfig(
             }
         });
         return values;
+    }
+
+    /** The precision this config trains in (valid only after {@link #resolve}). */
+    public Precision trainingPrecision() {
+        return Precision.fromId(precision);
     }
 
     /** The adapter options this config describes (valid only after {@link #resolve}). */

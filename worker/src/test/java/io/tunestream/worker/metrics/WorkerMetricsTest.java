@@ -122,7 +122,7 @@ class WorkerMetricsTest {
     }
 
     private static StepMetrics step(long step, double loss, double millis) {
-        return new StepMetrics(step, 100, 0, loss, 1e-3, 1.5, 400, 5000, millis, 8, 256);
+        return new StepMetrics(step, 100, 0, loss, 1e-3, 1.5, 400, 5000, millis, 8, 256, false);
     }
 
     private static EvalMetrics evaluation(long step, double accuracy) {

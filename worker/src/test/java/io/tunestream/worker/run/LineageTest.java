@@ -47,7 +47,7 @@ class LineageTest {
 
     private static TrainingConfig request(String model, Path train, Path dev) {
         return new TrainingConfig(model, "lora", 4, null, null, null, null, null, 4, null, null, 4, null, null, null, 2,
-                null, 16, null, null, 3L, null, train.toString(), dev.toString(), null);
+                null, 16, null, null, 3L, null, train.toString(), dev.toString(), null, null);
     }
 
     private static Experiment prepare(TrainingConfig config) {

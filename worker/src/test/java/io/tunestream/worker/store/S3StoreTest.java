@@ -62,7 +62,7 @@ class S3StoreTest {
     /** 40 SST-2 examples, two epochs of 5 steps of 8, evaluated every 3 steps and checkpointed every 2. */
     private static TrainingConfig config() {
         return new TrainingConfig("random:tiny", "lora", 4, null, 0.1, null, null, 5e-3,
-                8, 1, 2, 0, 0.2, 0.01, 1.0, 3, 2, 32, 40, 64, 3L, null, null, null, null);
+                8, 1, 2, 0, 0.2, 0.01, 1.0, 3, 2, 32, 40, 64, 3L, null, null, null, null, null);
     }
 
     private static Experiment experiment() throws Exception {

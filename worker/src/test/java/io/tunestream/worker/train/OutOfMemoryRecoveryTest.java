@@ -102,7 +102,7 @@ class OutOfMemoryRecoveryTest {
     /** 40 SST-2 examples, two epochs, batches of {@code batchSize} x {@code gradAccum}, dropout on. */
     private static TrainingConfig config(int batchSize, int gradAccum) {
         return new TrainingConfig("random:tiny", "lora", 4, null, 0.1, null, null, 5e-3, batchSize, gradAccum, 2, 0, 0.2, 0.01,
-                1.0, 100, 0, 32, 40, 64, 3L, null, null, null, null);
+                1.0, 100, 0, 32, 40, 64, 3L, null, null, null, null, null);
     }
 
     private static List<Double> train(TrainingConfig config, Path runPath, DeviceMemory memory, List<String> events)

@@ -30,7 +30,15 @@ class Sst2GoldenLossTest {
     @Test
     void fiftyLoraStepsOnSst2LoseExactlyWhatTheyLostBefore(@TempDir Path run) throws IOException {
         TrainingConfig requested = new TrainingConfig(null, "lora", null, null, null, null, null, null, 32, null, null, 50,
-                null, null, null, 0, null, 64, 1600, null, 42L, null, null, null, null);
+                null, null, null, 0, null, 64, 1600, null, 42L, null, null, null, null, null);
+        List<Double> losses = losses(requested, run);
+        List<Double> recorded = recorded();
+        assertEquals(50, recorded.size());
+        assertEquals(recorded, losses, "the loss of every step, bit for bit");
+    }
+
+    /** The loss of every step of {@code requested} trained on the shared SST-2 files into {@code run}. */
+    static List<Double> losses(TrainingConfig requested, Path run) {
         Experiment experiment = Experiment.prepare(requested, TestModels.REGISTRY, TestModels.CATALOG,
                 new DatasetCatalog(Optional.of(TestModels.sharedData())));
         List<Double> losses = new ArrayList<>();
@@ -44,9 +52,7 @@ class Sst2GoldenLossTest {
                 }
             }).run(() -> false);
         }
-        List<Double> recorded = recorded();
-        assertEquals(50, recorded.size());
-        assertEquals(recorded, losses, "the loss of every step, bit for bit");
+        return losses;
     }
 
     private static List<Double> recorded() throws IOException {

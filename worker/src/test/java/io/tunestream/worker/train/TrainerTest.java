@@ -34,7 +34,7 @@ class TrainerTest {
     /** 40 examples, two epochs, in batches of {@code batchSize} x {@code gradAccum}. */
     private static TrainingConfig config(String method, String tailMode, int batchSize, int gradAccum) {
         return new TrainingConfig("random:tiny", method, 4, null, 0.1, null, method.equals("salt_edora") ? tailMode : null, 5e-3,
-                batchSize, gradAccum, 2, 0, 0.2, 0.01, 1.0, 7, 0, 32, 40, 64, 3L, null, null, null, null);
+                batchSize, gradAccum, 2, 0, 0.2, 0.01, 1.0, 7, 0, 32, 40, 64, 3L, null, null, null, null, null);
     }
 
     /**
@@ -74,6 +74,35 @@ class TrainerTest {
         List<Double> resumed = train(experiment, interrupted, Long.MAX_VALUE);
         for (int i = 0; i < uninterrupted.size(); i++) {
             assertEquals(uninterrupted.get(i), resumed.get(i), 1e-5, "loss at step " + (i + 1));
+        }
+    }
+
+    /**
+     * In fp16 a run stopped after step 3 and resumed reproduces the uninterrupted one exactly, its checkpoint carrying
+     * the loss scaler's position (docs/worker.md#precision).
+     */
+    @org.junit.jupiter.api.Test
+    void inFp16AResumedRunReproducesTheUninterruptedOneWithItsLossScale(@TempDir Path temp) throws Exception {
+        TrainingConfig base = config("lora", null);
+        TrainingConfig fp16 = new TrainingConfig(base.model(), base.method(), base.rank(), base.alpha(), base.dropout(),
+                base.targets(), base.tailMode(), base.learningRate(), base.batchSize(), base.gradAccum(), base.epochs(),
+                base.maxSteps(), base.warmupRatio(), base.weightDecay(), base.gradientClip(), base.evalEvery(),
+                base.checkpointEvery(), base.maxLength(), base.trainSamples(), base.evalBatchSize(), base.seed(), null, null,
+                null, null, "fp16");
+        Experiment experiment = Experiment.prepare(fp16, TestModels.REGISTRY, TestModels.CATALOG,
+                new DatasetCatalog(Optional.of(TestModels.sharedData())));
+        List<Double> uninterrupted = train(experiment, temp.resolve("whole"), Long.MAX_VALUE);
+        Path interrupted = temp.resolve("interrupted");
+        assertEquals(3, train(experiment, interrupted, 3).size());
+        JsonNode state = JSON.readTree(interrupted.resolve("checkpoints/latest/state.json").toFile());
+        assertEquals(LossScaler.INITIAL_SCALE, state.get("lossScale").asDouble(), "the loss scale is checkpointed");
+        assertEquals(3, state.get("finiteSteps").asInt(), "and the steps since it last changed");
+        List<Double> resumed = train(experiment, interrupted, Long.MAX_VALUE);
+        assertEquals(uninterrupted, resumed, "fp16 losses after resume");
+        List<Double> single = train(Experiment.prepare(base, TestModels.REGISTRY, TestModels.CATALOG,
+                new DatasetCatalog(Optional.of(TestModels.sharedData()))), temp.resolve("fp32"), Long.MAX_VALUE);
+        for (int i = 0; i < single.size(); i++) {
+            assertEquals(single.get(i), uninterrupted.get(i), 2e-2, "fp16 against fp32, loss at step " + (i + 1));
         }
     }
 

@@ -2,7 +2,6 @@ package io.tunestream.worker.adapter.dora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
@@ -37,9 +36,9 @@ public final class DoraLinear extends AdaptedProjection {
         NDArray w = value(store, base.weight(), x, training);
         NDArray aValue = value(store, a, x, training);
         NDArray bValue = value(store, b, x, training);
-        NDArray down = Linear.linear(adapterInput(x, training), aValue, null).singletonOrThrow();
-        NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
-                .add(NdArrays.scale(Linear.linear(down, bValue, null).singletonOrThrow(), scaling));
+        NDArray down = NdArrays.linear(adapterInput(x, training), aValue, null);
+        NDArray directional = NdArrays.linear(x, w, null)
+                .add(NdArrays.scale(NdArrays.linear(down, bValue, null), scaling));
         return WeightDecomposition.output(directional, value(store, magnitude, x, training),
                 () -> w.add(NdArrays.scale(bValue.matMul(aValue), scaling)), value(store, base.bias(), x, training));
     }

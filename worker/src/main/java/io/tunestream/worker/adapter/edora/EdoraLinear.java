@@ -2,7 +2,6 @@ package io.tunestream.worker.adapter.edora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
@@ -53,9 +52,9 @@ public final class EdoraLinear extends AdaptedProjection {
         NDArray w = value(store, base.weight(), x, training);
         NDArray coreValue = value(store, core, x, training);
         // (x A^T) R^T as x (R A)^T: R A is (r, in), so each token costs two thin products, as in LoRA
-        NDArray low = Linear.linear(adapterInput(x, training), coreValue.matMul(down), null).singletonOrThrow();
-        NDArray directional = Linear.linear(x, w, null).singletonOrThrow()
-                .add(NdArrays.scale(Linear.linear(low, up, null).singletonOrThrow(), scaling));
+        NDArray low = NdArrays.linear(adapterInput(x, training), coreValue.matMul(down), null);
+        NDArray directional = NdArrays.linear(x, w, null)
+                .add(NdArrays.scale(NdArrays.linear(low, up, null), scaling));
         return WeightDecomposition.output(directional, value(store, magnitude, x, training),
                 () -> w.add(weightChange(coreValue)), value(store, base.bias(), x, training));
     }

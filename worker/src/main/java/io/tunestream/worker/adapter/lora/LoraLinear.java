@@ -2,7 +2,6 @@ package io.tunestream.worker.adapter.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
@@ -29,10 +28,10 @@ public final class LoraLinear extends AdaptedProjection {
 
     @Override
     protected NDArray forward(ParameterStore store, NDArray x, boolean training) {
-        NDArray down = Linear.linear(adapterInput(x, training), value(store, a, x, training), null).singletonOrThrow();
+        NDArray down = NdArrays.linear(adapterInput(x, training), value(store, a, x, training), null);
         // scaled at rank r rather than at the output width: one pass over (..., r) instead of (..., out), forward
         // and backward
-        NDArray up = Linear.linear(NdArrays.scale(down, scaling), value(store, b, x, training), null).singletonOrThrow();
+        NDArray up = NdArrays.linear(NdArrays.scale(down, scaling), value(store, b, x, training), null);
         return frozenOutput(store, x, training).add(up);
     }
 

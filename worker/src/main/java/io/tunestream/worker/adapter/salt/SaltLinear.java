@@ -3,13 +3,13 @@ package io.tunestream.worker.adapter.salt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
 import io.tunestream.worker.adapter.SingularBlock;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.model.NdArrays;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,8 +67,7 @@ public final class SaltLinear extends AdaptedProjection {
         // O(r k (in + out)) per step, not per token): down (2r, in) = [V_top^T ; Y V_rest^T], up (out, 2r) = [U_top diag(change), U_rest X]
         NDArray down = top.vTransposed().concat(value(store, y, input, training).matMul(rest.vTransposed()), 0);
         NDArray up = top.u().mul(change).concat(rest.u().matMul(value(store, x, input, training)), 1);
-        NDArray delta = Linear.linear(Linear.linear(adapterInput(input, training), down, null).singletonOrThrow(), up, null)
-                .singletonOrThrow();
+        NDArray delta = NdArrays.linear(NdArrays.linear(adapterInput(input, training), down, null), up, null);
         return frozenOutput(store, input, training).add(delta);
     }
 

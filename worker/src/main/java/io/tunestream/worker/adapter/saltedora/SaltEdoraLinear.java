@@ -2,7 +2,6 @@ package io.tunestream.worker.adapter.saltedora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import io.tunestream.worker.adapter.AdaptedProjection;
 import io.tunestream.worker.adapter.AdapterContext;
@@ -11,6 +10,7 @@ import io.tunestream.worker.adapter.TailMode;
 import io.tunestream.worker.adapter.WeightDecomposition;
 import io.tunestream.worker.linalg.ThinSvd;
 import io.tunestream.worker.model.DenseLinear;
+import io.tunestream.worker.model.NdArrays;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,12 +73,12 @@ public final class SaltEdoraLinear extends AdaptedProjection {
         // down (2r, in) = [V_top^T ; R V_bot^T], up (out, 2r) = [U_top diag(s_top alpha + beta), U_bot]
         NDArray down = top.vTransposed().concat(coreValue.matMul(bottom.vTransposed()), 0);
         NDArray up = top.u().mul(topChange(alphaValue, betaValue)).concat(bottom.u(), 1);
-        NDArray delta = Linear.linear(Linear.linear(in, down, null).singletonOrThrow(), up, null).singletonOrThrow();
+        NDArray delta = NdArrays.linear(NdArrays.linear(in, down, null), up, null);
         if (magnitude == null) {
             return frozenOutput(store, x, training).add(delta);
         }
         NDArray w = value(store, base.weight(), x, training);
-        NDArray directional = Linear.linear(x, w, null).singletonOrThrow().add(delta);
+        NDArray directional = NdArrays.linear(x, w, null).add(delta);
         return WeightDecomposition.output(directional, value(store, magnitude, x, training),
                 () -> w.add(weightChange(alphaValue, betaValue, coreValue)), value(store, base.bias(), x, training));
     }
