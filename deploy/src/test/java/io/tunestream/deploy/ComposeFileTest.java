@@ -149,6 +149,13 @@ class ComposeFileTest {
         assertTrue(strings(SERVICES.path("prometheus").path("volumes")).contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro"));
     }
 
+    /** Grafana's admin password comes from the environment, with no default: compose refuses to start without one. */
+    @Test
+    void grafanaHasNoDefaultAdminPassword() {
+        String password = SERVICES.path("grafana").path("environment").path("GF_SECURITY_ADMIN_PASSWORD").asText();
+        assertTrue(password.startsWith("${GRAFANA_ADMIN_PASSWORD:?"), "the admin password must be required, got " + password);
+    }
+
     @Test
     void grafanaIsProvisionedFromTheRepositorysGrafanaDirectory() {
         List<String> volumes = strings(SERVICES.path("grafana").path("volumes"));

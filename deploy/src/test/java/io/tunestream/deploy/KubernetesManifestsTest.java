@@ -1,6 +1,7 @@
 package io.tunestream.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,8 +17,12 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.tunestream.schemas.RunState;
 import io.tunestream.worker.store.StoreLocation;
@@ -56,7 +61,8 @@ class KubernetesManifestsTest {
         assertEquals(Set.of("Namespace/tunestream", "ConfigMap/tunestream-config", "ConfigMap/tunestream-prometheus",
                 "PersistentVolumeClaim/tunestream-checkpoints", "PersistentVolumeClaim/tunestream-data",
                 "PersistentVolumeClaim/tunestream-models", "Deployment/tunestream-coordinator", "Service/tunestream-coordinator",
-                "Deployment/tunestream-worker", "ScaledObject/tunestream-worker"), kinds);
+                "Deployment/tunestream-worker", "ScaledObject/tunestream-worker", "ServiceAccount/tunestream-prometheus",
+                "Role/tunestream-prometheus", "RoleBinding/tunestream-prometheus"), kinds);
         for (HasMetadata object : OBJECTS) {
             boolean keda = object.getApiVersion().startsWith("keda.sh/");
             assertEquals(keda, object instanceof GenericKubernetesResource,
@@ -212,18 +218,120 @@ class KubernetesManifestsTest {
         }
     }
 
+    /**
+     * Kafka's client settings (credentials, when the broker wants them) are a Secret kustomize generates from
+     * kafka-client.properties, mounted by both Deployments where --client-properties reads it; the committed file holds
+     * no credentials, and the SASL_SSL example is a well-formed SCRAM-SHA-512 client configuration.
+     */
     @Test
-    void prometheusKeepsAnnotatedPodsOfTheNamespace() {
-        ConfigMap scrape = (ConfigMap) object("ConfigMap", "tunestream-prometheus");
-        JsonNode job = DeployFiles.yaml(scrape.getData().get("prometheus.yml")).at("/scrape_configs/0");
-        assertEquals("pod", job.at("/kubernetes_sd_configs/0/role").asText());
-        assertEquals(List.of(object("Namespace", "tunestream").getMetadata().getName()),
-                ComposeFileTest.strings(job.at("/kubernetes_sd_configs/0/namespaces/names")));
-        List<String> sources = new ArrayList<>();
-        job.path("relabel_configs").forEach(rule -> sources.addAll(ComposeFileTest.strings(rule.path("source_labels"))));
-        for (String annotation : List.of("scrape", "port", "path")) {
-            assertTrue(sources.contains("__meta_kubernetes_pod_annotation_prometheus_io_" + annotation), "prometheus.io/" + annotation + " is not used");
+    void kafkaClientSettingsAreASecretBothDeploymentsMountWhereTheirFlagPoints() throws IOException {
+        JsonNode generator = DeployFiles.yaml(K8S.resolve("kustomization.yaml")).path("secretGenerator").get(0);
+        assertEquals("tunestream-kafka-client", generator.path("name").asText());
+        Map<String, Path> generatedKeys = new LinkedHashMap<>();
+        for (String file : ComposeFileTest.strings(generator.path("files"))) {
+            String[] keyAndFile = file.split("=", 2);
+            Path source = K8S.resolve(keyAndFile[1]);
+            assertTrue(Files.isRegularFile(source), source + " is missing");
+            generatedKeys.put(keyAndFile[0], source);
         }
+        assertFalse(((ConfigMap) object("ConfigMap", "tunestream-config")).getData().containsKey("client.properties"),
+                "Kafka client settings may hold credentials: not in the ConfigMap");
+        for (Deployment deployment : List.of(deployment("tunestream-worker"), deployment("tunestream-coordinator"))) {
+            Container container = container(deployment);
+            String flag = container.getArgs().get(container.getArgs().indexOf("--client-properties") + 1);
+            var volume = deployment.getSpec().getTemplate().getSpec().getVolumes().stream()
+                    .filter(v -> v.getSecret() != null && v.getSecret().getSecretName().equals(generator.path("name").asText()))
+                    .findFirst().orElseThrow(() -> new AssertionError(deployment.getMetadata().getName() + " does not mount the Kafka Secret"));
+            VolumeMount mount = container.getVolumeMounts().stream().filter(m -> m.getName().equals(volume.getName())).findFirst()
+                    .orElseThrow();
+            assertTrue(mount.getReadOnly());
+            String key = volume.getSecret().getItems().stream()
+                    .filter(item -> flag.equals(mount.getMountPath() + "/" + item.getPath())).findFirst()
+                    .orElseThrow(() -> new AssertionError(deployment.getMetadata().getName() + ": --client-properties " + flag
+                            + " is not a file of the Secret")).getKey();
+            assertTrue(generatedKeys.containsKey(key), "the Secret has no key " + key);
+        }
+        Properties committed = properties(generatedKeys.get("client.properties"));
+        assertTrue(committed.stringPropertyNames().stream().noneMatch(name -> name.startsWith("sasl.") || name.contains("password")),
+                "credentials committed: " + committed.stringPropertyNames());
+        Properties example = properties(K8S.resolve("kafka-client-sasl-ssl.properties.example"));
+        assertEquals("SASL_SSL", example.getProperty("security.protocol"));
+        assertEquals("SCRAM-SHA-512", example.getProperty("sasl.mechanism"));
+        assertTrue(example.getProperty("sasl.jaas.config").startsWith("org.apache.kafka.common.security.scram.ScramLoginModule required"),
+                example.getProperty("sasl.jaas.config"));
+        // every key is a client setting Kafka knows: a typo would be ignored with a warning, leaving security off
+        var known = new java.util.TreeSet<>(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        known.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        for (String name : example.stringPropertyNames()) {
+            assertTrue(known.contains(name), "not a Kafka client setting: " + name);
+        }
+    }
+
+    private static Properties properties(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (var reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        }
+        return properties;
+    }
+
+    /**
+     * One scrape job per component, named as in compose's prometheus.yml, each keeping the annotated pods of the
+     * namespace whose app label is its Deployment's, and no other Deployment's.
+     */
+    @Test
+    void prometheusScrapesCoordinatorAndWorkersAsSeparateJobsOfAnnotatedPods() {
+        ConfigMap scrape = (ConfigMap) object("ConfigMap", "tunestream-prometheus");
+        JsonNode jobs = DeployFiles.yaml(scrape.getData().get("prometheus.yml")).path("scrape_configs");
+        assertEquals(2, jobs.size(), jobs.toString());
+        Map<String, String> appOfJob = Map.of("tunestream-coordinator", "tunestream-coordinator", "tunestream-worker", "tunestream-worker");
+        for (JsonNode job : jobs) {
+            String name = job.path("job_name").asText();
+            assertTrue(appOfJob.containsKey(name), "unexpected job " + name);
+            assertEquals("pod", job.at("/kubernetes_sd_configs/0/role").asText());
+            assertEquals(List.of(object("Namespace", "tunestream").getMetadata().getName()),
+                    ComposeFileTest.strings(job.at("/kubernetes_sd_configs/0/namespaces/names")));
+            List<String> sources = new ArrayList<>();
+            job.path("relabel_configs").forEach(rule -> sources.addAll(ComposeFileTest.strings(rule.path("source_labels"))));
+            for (String annotation : List.of("scrape", "port", "path")) {
+                assertTrue(sources.contains("__meta_kubernetes_pod_annotation_prometheus_io_" + annotation),
+                        name + ": prometheus.io/" + annotation + " is not used");
+            }
+            List<String> kept = new ArrayList<>();
+            job.path("relabel_configs").forEach(rule -> {
+                if (rule.path("action").asText().equals("keep") && ComposeFileTest.strings(rule.path("source_labels"))
+                        .equals(List.of("__meta_kubernetes_pod_label_app_kubernetes_io_name"))) {
+                    Pattern keep = Pattern.compile(rule.path("regex").asText());
+                    OBJECTS.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast)
+                            .filter(d -> keep.matcher(d.getSpec().getTemplate().getMetadata().getLabels()
+                                    .get("app.kubernetes.io/name")).matches())
+                            .forEach(d -> kept.add(d.getMetadata().getName()));
+                }
+            });
+            assertEquals(List.of(appOfJob.get(name)), kept, name + " keeps the pods of exactly its Deployment");
+        }
+        Set<String> composeJobs = DeployFiles.yaml(DeployFiles.root().resolve("compose/prometheus.yml")).findValues("job_name")
+                .stream().map(JsonNode::asText).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(new TreeSet<>(appOfJob.keySet()), composeJobs,
+                "the same job names as compose's Prometheus, which the dashboards were tested with");
+    }
+
+    /** Pod discovery lists and watches pods: the ServiceAccount may do that in the namespace, and nothing else. */
+    @Test
+    void prometheusServiceAccountMayWatchThePodsOfTheNamespaceOnly() {
+        ServiceAccount account = (ServiceAccount) object("ServiceAccount", "tunestream-prometheus");
+        Role role = (Role) object("Role", "tunestream-prometheus");
+        RoleBinding binding = (RoleBinding) object("RoleBinding", "tunestream-prometheus");
+        assertEquals(1, role.getRules().size());
+        PolicyRule rule = role.getRules().get(0);
+        assertEquals(List.of(""), rule.getApiGroups());
+        assertEquals(List.of("pods"), rule.getResources());
+        assertEquals(Set.of("get", "list", "watch"), new TreeSet<>(rule.getVerbs()));
+        assertEquals("Role", binding.getRoleRef().getKind());
+        assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
+        assertEquals(1, binding.getSubjects().size());
+        assertEquals("ServiceAccount", binding.getSubjects().get(0).getKind());
+        assertEquals(account.getMetadata().getName(), binding.getSubjects().get(0).getName());
     }
 
     @Test
