@@ -212,7 +212,7 @@ class ObservabilityTest {
             Map<String, String> values = new LinkedHashMap<>();
             List<String> jobs = List.of();
             for (Dashboard.Variable variable : workers.variables()) {
-                List<String> options = prometheus.labelValues(variable.label(), Dashboard.substitute(variable.selector(), values));
+                List<String> options = variable.options(prometheus, values);
                 values.put(variable.name(), variable.includeAll() ? variable.all(options) : options.isEmpty() ? "" : options.get(0));
                 if (variable.name().equals("job")) {
                     jobs = options;
@@ -242,13 +242,50 @@ class ObservabilityTest {
         assertEquals(List.of(), problems);
     }
 
+    /**
+     * The run detail dashboard opens on a run that is training, not on the alphabetically first: with the finished
+     * {@value #RUN} in the same sweep and method, its first option is a later-named run while it trains.
+     */
+    @Test
+    @Timeout(180)
+    void theRunDetailDashboardOpensOnARunThatIsTraining() throws Exception {
+        Assumptions.assumeTrue(prometheus != null, "no executable prometheus: the dashboards' variables are not evaluated");
+        String training = RUN + "-training";
+        assertTrue(training.compareTo(RUN) > 0, "sorted alphabetically, the finished run would come first");
+        ExperimentRequest request = KafkaFixture.request(training, AdapterMethodId.lora, 1_000_000);
+        request.setSweepId("obs");
+        // evaluated early, so that every panel of the dashboard has data whichever run it opens on
+        request.getTraining().setEvalEvery(5);
+        kafka.submit(request);
+        Dashboard runDetail = Dashboard.read(Dashboard.DIRECTORY.resolve("run-detail.json"));
+        Map<String, String> values = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        for (int round = 0; round < 200 && System.nanoTime() < deadline; round++) {
+            values.clear();
+            for (Dashboard.Variable variable : runDetail.variables()) {
+                List<String> options = variable.options(prometheus, values);
+                values.put(variable.name(), options.isEmpty() ? "" : options.get(0));
+            }
+            if (training.equals(values.get("run"))
+                    && prometheus.query("tunestream_worker_run_best_score{run=\"" + training + "\"}").path("result").size() > 0) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertEquals("obs", values.get("sweep"));
+        assertEquals("lora", values.get("method"));
+        assertEquals(training, values.get("run"), "the dashboard opens on the run that is training");
+        List<String> runs = runDetail.variables().get(2).options(prometheus, values);
+        assertTrue(runs.contains(RUN), "the finished run is still listed, after it: " + runs);
+    }
+
     /** Resolves the dashboard's variables as Grafana would (first value), then runs every query; what returned no data. */
     private List<String> evaluate(Dashboard dashboard) throws Exception {
         Map<String, String> values = new LinkedHashMap<>();
         for (Dashboard.Variable variable : dashboard.variables()) {
-            List<String> options = prometheus.labelValues(variable.label(), Dashboard.substitute(variable.selector(), values));
+            List<String> options = variable.options(prometheus, values);
             if (options.isEmpty()) {
-                return List.of(dashboard.file() + ": variable $" + variable.name() + " has no values (" + variable.selector() + ")");
+                return List.of(dashboard.file() + ": variable $" + variable.name() + " has no values (" + variable.source() + ")");
             }
             values.put(variable.name(), options.get(0));
         }

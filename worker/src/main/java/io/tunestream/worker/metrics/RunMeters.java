@@ -30,6 +30,7 @@ final class RunMeters {
     private volatile double latestScore = Double.NaN;
     private volatile double bestScore = Double.NaN;
     private boolean evaluated;
+    private volatile boolean active = true;
 
     RunMeters(MeterRegistry registry, RunLabels labels, String workerId) {
         this.registry = registry;
@@ -44,6 +45,10 @@ final class RunMeters {
                 StepMetrics::samplesPerSecond);
         stepGauge("tunestream.worker.run.tokens.per.second", "real (unpadded) tokens per second of the run's latest step",
                 StepMetrics::tokensPerSecond);
+        // 1 while the run trains here, 0 once it has left this worker (its series stay for a grace period): the run
+        // detail dashboard lists active runs first, so that it opens on one that is training
+        meters.add(Gauge.builder("tunestream.worker.run.active", this, m -> m.active ? 1 : 0).tags(tags)
+                .description("1 while the run trains on this worker, 0 after it left").register(registry));
         stepTime = Timer.builder("tunestream.worker.run.step.duration").tags(tags)
                 .description("wall time of the run's training steps").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
@@ -53,6 +58,11 @@ final class RunMeters {
 
     String run() {
         return run;
+    }
+
+    /** The run left this worker; its series stay until {@link #remove}. */
+    void ended() {
+        active = false;
     }
 
     void step(StepMetrics metrics) {

@@ -200,6 +200,7 @@ public final class WorkerMetrics {
         RunMeters ended = currentRun;
         currentRun = null;
         if (ended != null) {
+            ended.ended();
             String run = ended.run();
             endedRuns.put(run, ended);
             pendingRemovals.put(run, removals.schedule(() -> removeNow(run), runSeriesGrace.toMillis(), TimeUnit.MILLISECONDS));
