@@ -27,6 +27,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 
@@ -58,6 +59,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CLIENT_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** The optional listener that takes SASL_SSL (SCRAM-SHA-512 over TLS): {@link Builder#optSaslSslListener}. */
+    private static final String SECURE_LISTENER = "SECURE";
+    private static final String SCRAM = "SCRAM-SHA-512";
     private static final String LOOPBACK = "127.0.0.1";
     /** Set by this class from the port and data dir; an override would break the single-node layout. */
     private static final Set<String> MANAGED_KEYS = Set.of("process.roles", "node.id", "listeners",
@@ -67,8 +71,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final Path configuredDataDir;
     private final Map<String, String> overrides;
+    private final SaslSslListener saslSsl;
     private Path dataDir;
     private int port;
+    private int securePort;
     private KafkaRaftServer server;
     private boolean closed;
 
@@ -76,7 +82,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.configuredDataDir = builder.dataDir;
         this.port = builder.port;
         this.overrides = Collections.unmodifiableMap(new LinkedHashMap<>(builder.properties));
+        this.saslSsl = builder.saslSsl;
     }
+
+    /**
+     * A listener that authenticates clients with SCRAM-SHA-512 over TLS (docs/operations.md, "Kafka security").
+     *
+     * @param keystore the broker's PKCS12 keystore: its certificate must name 127.0.0.1 (clients verify it)
+     * @param password the keystore's and its key's password
+     */
+    public record SaslSslListener(Path keystore, String password) {}
 
     /** A builder: every value is optional. */
     public static Builder builder() {
@@ -109,9 +124,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (port == 0) {
             port = freeLoopbackPort();
         }
+        if (saslSsl != null && securePort == 0) {
+            securePort = freeLoopbackPort();
+        }
         // The controller port is internal: with a static voter set it lives only in the config, so a fresh one
         // per start is safe and cannot collide with a port that a crashed run still holds.
-        KafkaConfig config = new KafkaConfig(brokerProperties(port, freeLoopbackPort(), dataDir, overrides), false);
+        Properties properties = brokerProperties(port, freeLoopbackPort(), dataDir, overrides);
+        if (saslSsl != null) {
+            addSaslSslListener(properties, securePort, saslSsl);
+        }
+        KafkaConfig config = new KafkaConfig(properties, false);
         KafkaRaftServer started = null;
         try {
             if (!Files.exists(dataDir.resolve("meta.properties"))) {
@@ -136,6 +158,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("the broker has no port yet: call start() first");
         }
         return LOOPBACK + ":" + port;
+    }
+
+    /**
+     * {@code "127.0.0.1:PORT"} of the SASL_SSL listener, for clients that authenticate.
+     *
+     * @throws IllegalStateException when the broker was built without one, or has not started yet
+     */
+    public synchronized String secureBootstrapServers() {
+        if (saslSsl == null) {
+            throw new IllegalStateException("the broker has no SASL_SSL listener: build it with optSaslSslListener");
+        }
+        if (securePort == 0) {
+            throw new IllegalStateException("the broker has no port yet: call start() first");
+        }
+        return LOOPBACK + ":" + securePort;
     }
 
     /** The client port, fixed for the life of this object once the broker first starts. */
@@ -225,6 +262,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.setProperty("group.share.min.heartbeat.interval.ms", "500");
         overrides.forEach(props::setProperty);
         return props;
+    }
+
+    /**
+     * A second client listener on loopback taking SASL_SSL with SCRAM-SHA-512 only. The PLAINTEXT listener stays: the
+     * broker talks to itself on it, and this class checks readiness through it; with an authorizer, its anonymous
+     * principal is the one to make a super user (a test's administrator), and only the SASL_SSL port is for clients.
+     */
+    private static void addSaslSslListener(Properties props, int securePort, SaslSslListener listener) {
+        String address = SECURE_LISTENER + "://" + LOOPBACK + ":" + securePort;
+        props.setProperty("listeners", props.getProperty("listeners") + "," + address);
+        props.setProperty("advertised.listeners", props.getProperty("advertised.listeners") + "," + address);
+        props.setProperty("listener.security.protocol.map",
+                props.getProperty("listener.security.protocol.map") + "," + SECURE_LISTENER + ":SASL_SSL");
+        String prefix = "listener.name." + SECURE_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+        props.setProperty(prefix + "sasl.enabled.mechanisms", SCRAM);
+        props.setProperty(prefix + SCRAM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        props.setProperty(prefix + "ssl.keystore.type", "PKCS12");
+        props.setProperty(prefix + "ssl.keystore.location", listener.keystore().toAbsolutePath().toString());
+        props.setProperty(prefix + "ssl.keystore.password", listener.password());
+        props.setProperty(prefix + "ssl.key.password", listener.password());
     }
 
     /** Writes meta.properties and the bootstrap metadata into an empty data dir, as {@code kafka-storage.sh format}. */
@@ -320,6 +378,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
         private Path dataDir;
         private int port;
+        private SaslSslListener saslSsl;
         private final Map<String, String> properties = new LinkedHashMap<>();
 
         private Builder() {}
@@ -336,6 +395,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** The client port on 127.0.0.1. Default 0: a free port, chosen at the first start and kept on restart. */
         public Builder optPort(int port) {
             this.port = port;
+            return this;
+        }
+
+        /** A second client listener taking SASL_SSL with SCRAM-SHA-512 over TLS; default none. */
+        public Builder optSaslSslListener(SaslSslListener listener) {
+            this.saslSsl = listener;
             return this;
         }
 
@@ -361,7 +426,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             if (dataDir != null && Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
                 throw new IllegalArgumentException("data dir " + dataDir + " exists and is not a directory");
             }
-            Set<String> known = KafkaConfig.configDef().names();
+            Set<String> known = new TreeSet<>(KafkaConfig.configDef().names());
+            // read by KRaft's StandardAuthorizer, not by the broker's own config definition
+            known.add(StandardAuthorizer.SUPER_USERS_CONFIG);
+            known.add(StandardAuthorizer.ALLOW_EVERYONE_IF_NO_ACL_IS_FOUND_CONFIG);
             for (Map.Entry<String, String> property : properties.entrySet()) {
                 String key = property.getKey();
                 if (key == null || property.getValue() == null) {

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -56,13 +57,19 @@ public final class KafkaFixture implements AutoCloseable {
     private final List<RunningWorker> workers = new ArrayList<>();
 
     public KafkaFixture(Map<String, String> brokerProperties, int partitions) throws IOException {
+        this(brokerProperties, partitions, UnaryOperator.identity());
+    }
+
+    /** As {@link #KafkaFixture(Map, int)} with more broker options, such as a SASL_SSL listener. */
+    public KafkaFixture(Map<String, String> brokerProperties, int partitions, UnaryOperator<EmbeddedKafkaBroker.Builder> options)
+            throws IOException {
         root = Files.createTempDirectory("tunestream-worker-test");
         store = root.resolve("checkpoints");
         dataDir = root.resolve("data");
         writeSample(dataDir.resolve("glue-sst2"));
         EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().optDataDir(root.resolve("kafka"));
         brokerProperties.forEach(builder::optProperty);
-        broker = builder.build();
+        broker = options.apply(builder).build();
         broker.start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             topics.ensure(admin, partitions, Duration.ofSeconds(30));
