@@ -18,7 +18,8 @@ public final class Tunestream {
             MethodsCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, ReportCommand.class,
             DataCommand.class, BenchCommand.class, BrokerCommand.class, WorkerCommand.class, WorkerBenchCommand.class,
             SubmitCommand.class, StatusCommand.class, ResultsCommand.class, CancelCommand.class, RerunCommand.class,
-            WatchCommand.class, LogsCommand.class, CoordinatorCommand.class, DemoCommand.class, HealthCommand.class);
+            WatchCommand.class, LogsCommand.class, CoordinatorCommand.class, CoordinatorBenchCommand.class, DemoCommand.class,
+            HealthCommand.class);
 
     public static void main(String[] args) {
         System.exit(commandLine(args).execute(args));

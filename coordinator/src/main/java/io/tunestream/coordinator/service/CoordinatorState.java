@@ -25,8 +25,8 @@ public final class CoordinatorState {
     public record Point(long step, int attempt, double value) {}
 
     private final RunLedger ledger = new RunLedger();
-    private final Map<String, Map<Long, Point>> losses = new HashMap<>();
-    private final Map<String, Map<Long, Point>> scores = new HashMap<>();
+    private final Map<String, LearningCurve> losses = new HashMap<>();
+    private final Map<String, LearningCurve> scores = new HashMap<>();
     private final Map<String, Deque<RunLog>> logs = new HashMap<>();
 
     /** Log lines kept per run: the latest ones; `tunestream logs` reads them all from Kafka. */
@@ -35,9 +35,9 @@ public final class CoordinatorState {
     public synchronized void apply(SpecificRecordBase message) {
         ledger.apply(message);
         if (message instanceof StepMetric m) {
-            keepLatestAttempt(losses, m.getRunId(), new Point(m.getStep(), m.getAttempt(), m.getLoss()));
+            losses.computeIfAbsent(m.getRunId(), id -> new LearningCurve()).add(new Point(m.getStep(), m.getAttempt(), m.getLoss()));
         } else if (message instanceof EvalMetric e) {
-            keepLatestAttempt(scores, e.getRunId(), new Point(e.getStep(), e.getAttempt(), Scores.primary(e)));
+            scores.computeIfAbsent(e.getRunId(), id -> new LearningCurve()).add(new Point(e.getStep(), e.getAttempt(), Scores.primary(e)));
         } else if (message instanceof RunLog line) {
             Deque<RunLog> kept = logs.computeIfAbsent(line.getRunId(), id -> new ArrayDeque<>());
             kept.addLast(line);
@@ -45,12 +45,6 @@ public final class CoordinatorState {
                 kept.removeFirst();
             }
         }
-    }
-
-    /** A resumed run repeats the steps after its checkpoint: the later attempt's point wins. */
-    private static void keepLatestAttempt(Map<String, Map<Long, Point>> series, String runId, Point point) {
-        series.computeIfAbsent(runId, id -> new java.util.TreeMap<>()).merge(point.step(), point,
-                (old, fresh) -> fresh.attempt() >= old.attempt() ? fresh : old);
     }
 
     public synchronized List<RunRecord> runs(String sweepId) {
@@ -61,8 +55,10 @@ public final class CoordinatorState {
         return ledger.run(runId);
     }
 
+    /** The run's training loss by step ({@link LearningCurve}: at most about 500 points, evenly spaced). */
     public synchronized List<Point> losses(String runId) {
-        return new ArrayList<>(losses.getOrDefault(runId, Map.of()).values());
+        LearningCurve curve = losses.get(runId);
+        return curve == null ? List.of() : curve.points();
     }
 
     /** The run's latest log lines, oldest first (at most {@link #LOG_LINES}). */
@@ -72,6 +68,7 @@ public final class CoordinatorState {
 
     /** The run's primary metric at each evaluation, the latest attempt's per step. */
     public synchronized List<Point> scores(String runId) {
-        return new ArrayList<>(scores.getOrDefault(runId, Map.of()).values());
+        LearningCurve curve = scores.get(runId);
+        return curve == null ? List.of() : curve.points();
     }
 }
