@@ -183,6 +183,17 @@ final class BenchCommand implements Callable<Integer> {
             // the yardstick for adapters: their step against lora's at the same rank and targets
             rows.stream().filter(r -> r.get("method").equals("lora")).mapToDouble(r -> (double) r.get("stepMillis")).findFirst()
                     .ifPresent(lora -> rows.forEach(row -> row.put("stepTimeVersusLora", (double) row.get("stepMillis") / lora)));
+            if (timedPrecisions.size() > 1) {
+                // what the step ratios come from: one product of the feed-forward's shape, forward and backward
+                Map<String, Object> kernels = new LinkedHashMap<>();
+                for (Precision precision : timedPrecisions) {
+                    double[] millis = bench.linearMillis(precision, manager);
+                    kernels.put(precision.id(), Map.of("forwardMillis", millis[0], "backwardMillis", millis[1]));
+                    err.printf(Locale.ROOT, "linear 1024x384 by 1536x384 in %s: forward %.1f ms, backward %.1f ms%n",
+                            precision.id(), millis[0], millis[1]);
+                }
+                results.put("linearKernels", kernels);
+            }
             double padding = BatchPlan.paddingRatio(train, BatchPlan.training(train, 32, 42, 0));
             results.put("paddingRatio", padding);
             err.printf(Locale.ROOT, "padding ratio over an epoch (batch 32): %.3f computed/real tokens%n", padding);

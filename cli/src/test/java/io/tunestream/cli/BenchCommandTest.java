@@ -91,6 +91,11 @@ class BenchCommandTest {
         double halved = lora.get("fp16FrozenBytesVersusFp32").asDouble();
         assertTrue(halved >= 0.5 && halved < 0.52, "lora's frozen backbone in fp16: " + lora);
         assertEquals(0, steps.get(1).get("fp16FrozenBytes").asLong(), "full freezes nothing: " + steps.get(1));
+        JsonNode kernels = JSON.readTree(run.out()).get("linearKernels");
+        for (String precision : List.of("fp32", "fp16")) {
+            assertTrue(kernels.get(precision).get("forwardMillis").asDouble() > 0
+                    && kernels.get(precision).get("backwardMillis").asDouble() > 0, kernels.toString());
+        }
     }
 
     @Test

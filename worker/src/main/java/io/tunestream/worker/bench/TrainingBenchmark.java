@@ -9,6 +9,8 @@ import io.tunestream.worker.adapter.AdapterOptions;
 import io.tunestream.worker.data.Batch;
 import io.tunestream.worker.data.BatchPlan;
 import io.tunestream.worker.data.EncodedDataset;
+import io.tunestream.worker.model.GradMode;
+import io.tunestream.worker.model.NdArrays;
 import io.tunestream.worker.model.Precision;
 import io.tunestream.worker.model.PretrainedModel;
 import io.tunestream.worker.task.Task;
@@ -99,6 +101,43 @@ public final class TrainingBenchmark {
                 scaler.update(Double.isFinite(optimizer.step(1e-5, 1.0, scaler)));
             });
             return new PrecisionStep(timing, model.frozenParameterBytes());
+        }
+    }
+
+    /**
+     * The forward and backward time of one product of MiniLM's feed-forward shape, (1024 x 384) by (1536 x 384)^T, in
+     * {@code precision}, the input needing its gradient as in training: libtorch's CPU kernels differ by type, and a
+     * training step is mostly such products.
+     *
+     * @return median forward and backward milliseconds
+     */
+    public double[] linearMillis(Precision precision, NDManager parent) {
+        try (NDManager manager = parent.newSubManager()) {
+            NDArray weight = NdArrays.cast(manager.randomNormal(new Shape(1536, 384)), precision.activations());
+            int count = Math.max(5, repetitions);
+            double[] forward = new double[count];
+            double[] backward = new double[count];
+            for (int i = -2; i < count; i++) {
+                try (NDManager scope = manager.newSubManager()) {
+                    scope.tempAttachAll(weight);
+                    NDArray x = NdArrays.cast(scope.randomNormal(new Shape(1024, 384)), precision.activations());
+                    x.setRequiresGradient(true);
+                    try (GradMode recording = GradMode.enabled()) {
+                        long started = System.nanoTime();
+                        NDArray y = NdArrays.linear(x, weight, null);
+                        long computed = System.nanoTime();
+                        GradMode.backward(y.sum());
+                        long back = System.nanoTime();
+                        if (i >= 0) {
+                            forward[i] = (computed - started) / 1e6;
+                            backward[i] = (back - computed) / 1e6;
+                        }
+                    }
+                }
+            }
+            Arrays.sort(forward);
+            Arrays.sort(backward);
+            return new double[] {forward[count / 2], backward[count / 2]};
         }
     }
 
