@@ -3,6 +3,7 @@ package io.tunestream.cli;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.Topics;
+import io.tunestream.worker.host.PodDeletionCost;
 import io.tunestream.worker.metrics.MetricsServer;
 import io.tunestream.worker.metrics.WorkerMetrics;
 import io.tunestream.worker.queue.QueueMode;
@@ -81,6 +82,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "How long a finished run's metric series stay before they are removed (default: ${DEFAULT-VALUE}).")
     long runSeriesGraceSeconds;
 
+    @Option(names = "--pod-deletion-cost", description = "In Kubernetes: keep this pod's"
+            + " controller.kubernetes.io/pod-deletion-cost at 1000 while it trains and 0 while idle, so that scaling down"
+            + " removes idle workers first (needs the pod's service account to patch pods; deploy/k8s/worker.yaml).")
+    boolean podDeletionCost;
+
     @Mixin
     ComputeOptions compute;
 
@@ -109,6 +115,13 @@ final class WorkerCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = WorkerMetrics.prometheusRegistry(config.topics());
         MetricsServer metrics = metricsPort == null ? null : MetricsServer.start(registry, metricsHost, metricsPort);
         Worker worker = new Worker(config, new WorkerMetrics(registry, config.workerId(), Duration.ofSeconds(runSeriesGraceSeconds)));
+        if (podDeletionCost) {
+            PodDeletionCost cost = PodDeletionCost.inCluster(System.getenv());
+            cost.busy(false);
+            worker.onBusyChange(cost::busy);
+            System.err.printf("worker %s: keeping its pod's %s up to date (%d training, %d idle)%n", config.workerId(),
+                    PodDeletionCost.ANNOTATION, PodDeletionCost.BUSY, PodDeletionCost.IDLE);
+        }
         if (metrics != null) {
             metrics.serveHealth(worker::startup, worker::liveness, worker::readiness);
         }

@@ -62,7 +62,8 @@ class KubernetesManifestsTest {
                 "PersistentVolumeClaim/tunestream-checkpoints", "PersistentVolumeClaim/tunestream-data",
                 "PersistentVolumeClaim/tunestream-models", "Deployment/tunestream-coordinator", "Service/tunestream-coordinator",
                 "Deployment/tunestream-worker", "ScaledObject/tunestream-worker", "ServiceAccount/tunestream-prometheus",
-                "Role/tunestream-prometheus", "RoleBinding/tunestream-prometheus"), kinds);
+                "Role/tunestream-prometheus", "RoleBinding/tunestream-prometheus", "ServiceAccount/tunestream-worker",
+                "Role/tunestream-worker", "RoleBinding/tunestream-worker"), kinds);
         for (HasMetadata object : OBJECTS) {
             boolean keda = object.getApiVersion().startsWith("keda.sh/");
             assertEquals(keda, object instanceof GenericKubernetesResource,
@@ -101,6 +102,35 @@ class KubernetesManifestsTest {
         long grace = worker.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
         assertTrue(grace > CommandLineFlags.workerShutdownGrace().toSeconds(),
                 "Kubernetes kills the worker after " + grace + " s, before it has handed its run back");
+    }
+
+    /**
+     * Busy workers are deleted last on scale-down: the worker keeps its pod-deletion cost up to date, which needs the
+     * pod's name and namespace from its own fields and a service account whose Role lets it patch pods.
+     */
+    @Test
+    void theWorkerKeepsItsPodDeletionCostWithAServiceAccountThatMayPatchPods() {
+        Deployment worker = deployment("tunestream-worker");
+        Container container = container(worker);
+        assertEquals("true", parseArgs("worker", container).get("--pod-deletion-cost"));
+        Map<String, String> fields = new LinkedHashMap<>();
+        container.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null)
+                .forEach(e -> fields.put(e.getName(), e.getValueFrom().getFieldRef().getFieldPath()));
+        assertEquals("metadata.name", fields.get("POD_NAME"));
+        assertEquals("metadata.namespace", fields.get("POD_NAMESPACE"));
+        var pod = worker.getSpec().getTemplate().getSpec();
+        assertTrue(pod.getAutomountServiceAccountToken() == null || pod.getAutomountServiceAccountToken(),
+                "the token must be mounted: the worker patches through the API with it");
+        ServiceAccount account = (ServiceAccount) object("ServiceAccount", pod.getServiceAccountName());
+        RoleBinding binding = OBJECTS.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast)
+                .filter(b -> b.getSubjects().stream().anyMatch(subject -> subject.getKind().equals("ServiceAccount")
+                        && subject.getName().equals(account.getMetadata().getName())))
+                .findFirst().orElseThrow(() -> new AssertionError("no RoleBinding for " + account.getMetadata().getName()));
+        Role role = (Role) object("Role", binding.getRoleRef().getName());
+        assertTrue(role.getRules().stream().anyMatch(rule -> rule.getApiGroups().contains("") && rule.getResources().contains("pods")
+                && rule.getVerbs().contains("patch")), "the worker's Role does not let it patch pods: " + role.getRules());
+        assertTrue(role.getRules().stream().allMatch(rule -> rule.getResources().equals(List.of("pods"))
+                && rule.getVerbs().equals(List.of("patch"))), "the worker's Role allows more than patching pods: " + role.getRules());
     }
 
     /**

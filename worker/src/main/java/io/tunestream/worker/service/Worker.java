@@ -54,6 +54,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,7 @@ public final class Worker implements Runnable {
     private final AtomicReference<AtomicReference<StopReason>> currentStop = new AtomicReference<>();
     private volatile PublishingCost lastPublishingCost;
     private volatile DeviceMemory deviceMemory = DeviceMemory.ENGINE;
+    private volatile Consumer<Boolean> busyListener = busy -> { };
     /** The host's runnable threads over the last 6 heartbeats of a run (30 s by default). */
     private final HostLoad hostLoad = new HostLoad(6);
     /** The run whose host was found oversubscribed and said so: once per run. */
@@ -119,6 +121,15 @@ public final class Worker implements Runnable {
     /** This worker's runs taking micro-batch memory through {@code memory} (tests limit memory this way). */
     public Worker withDeviceMemory(DeviceMemory memory) {
         this.deviceMemory = memory;
+        return this;
+    }
+
+    /**
+     * This worker telling {@code listener} when it starts a run (true) and when the run has left it (false): how a
+     * worker in Kubernetes keeps its pod-deletion cost up to date ({@link io.tunestream.worker.host.PodDeletionCost}).
+     */
+    public Worker onBusyChange(Consumer<Boolean> listener) {
+        this.busyListener = listener;
         return this;
     }
 
@@ -383,6 +394,7 @@ public final class Worker implements Runnable {
         reporter.artifact(RUN_ARTIFACT, runStore.location());
         LOG.info("run {} attempt {} starting ({}, delivery {})", runId, attempt, request.getMethod(), delivery.coordinates());
         metrics.runStarted(RunLabels.of(request));
+        busyListener.accept(true);
         AtomicReference<StopReason> stop = new AtomicReference<>(stopping ? StopReason.SHUTDOWN : null);
         currentStop.set(stop);
         currentRun = runId;
@@ -433,6 +445,7 @@ public final class Worker implements Runnable {
             currentReporter = null;
         }
         metrics.runEnded(outcomeName(outcome));
+        busyListener.accept(false);
         lastPublishingCost = reporter.publishingCost();
         LOG.info("run {}: publishing metrics cost {}", runId, lastPublishingCost);
         if (outcome instanceof RunOutcome.Succeeded s) {
