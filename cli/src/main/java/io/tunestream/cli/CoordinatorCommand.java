@@ -2,8 +2,10 @@ package io.tunestream.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.coordinator.access.ApiAccess;
 import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.coordinator.service.CoordinatorServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -29,6 +31,14 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
             + " this machine only; 0.0.0.0 for every interface, as workers' scrapers, KEDA and probes on other hosts need).")
     String httpHost;
+
+    @Option(names = "--api-tokens", paramLabel = "FILE", description = "Callers of the API's mutations (cancel): lines"
+            + " NAME ROLE TOKEN, roles viewer, submitter, admin (docs/operations.md, \"API access\"). Without it the API"
+            + " is read-only.")
+    Path apiTokens;
+
+    @Option(names = "--protect-reads", description = "Reads need a token too (any role); with --api-tokens.")
+    boolean protectReads;
 
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of new submissions, status and metrics topics (the requests topic has one) (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -62,13 +72,17 @@ final class CoordinatorCommand implements Callable<Integer> {
         try (Admin admin = Admin.create(kafka.serviceClientProperties())) {
             kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
         }
+        if (protectReads && apiTokens == null) {
+            throw new IllegalArgumentException("--protect-reads needs --api-tokens FILE: without tokens no one could read");
+        }
+        ApiAccess access = apiTokens == null ? ApiAccess.readOnly() : ApiAccess.fromFile(apiTokens, protectReads);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Coordinator.Settings settings = Coordinator.Settings.defaults().withAging(Duration.ofSeconds(agingSeconds))
                 .withTimeouts(Duration.ofSeconds(startTimeoutSeconds), Duration.ofSeconds(workerTimeoutSeconds));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "coordinator-shutdown"));
         try (Coordinator coordinator = Coordinator.start(kafka.clientProperties(), kafka.topics(), settings);
-                CoordinatorServer server = CoordinatorServer.start(coordinator, registry, httpHost, httpPort)) {
+                CoordinatorServer server = CoordinatorServer.start(coordinator, registry, httpHost, httpPort, access)) {
             System.err.printf("coordinator on %s: API and metrics at http://%s:%d/ (reading history...)%n",
                     kafka.bootstrapServers, httpHost, server.port());
             if (coordinator.awaitCaughtUp(Duration.ofMinutes(10))) {

@@ -5,6 +5,8 @@ import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.schemas.ControlAction;
+import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.DeadLetters;
 import io.tunestream.schemas.ExperimentRequest;
 import io.tunestream.schemas.Health;
@@ -235,6 +237,37 @@ public final class Coordinator implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * Cancels a run that has not finished, on behalf of {@code caller} (the API's caller): the same control record
+     * {@code tunestream cancel} writes, its reason naming who asked, so the run's history says so.
+     *
+     * @return the run's state before, when it was cancelled
+     * @throws IllegalArgumentException for an unknown run
+     * @throws IllegalStateException for a finished run, or when Kafka did not take the record in time
+     */
+    public RunState cancel(String runId, String caller, String reason) {
+        RunRecord run = state.run(runId);
+        if (run.request() == null && run.status() == null) {
+            throw new IllegalArgumentException("no run " + runId);
+        }
+        if (run.finished()) {
+            throw new IllegalStateException(runId + " has already finished (" + run.state() + "): nothing to cancel");
+        }
+        String said = "cancelled by " + caller + (reason == null || reason.isBlank() ? "" : ": " + reason);
+        ControlCommand command = ControlCommand.newBuilder().setRunId(runId).setAction(ControlAction.CANCEL)
+                .setReason(said).setIssuedAt(Instant.now()).build();
+        try {
+            send(topics.control(), runId, command).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Kafka did not take the cancel of " + runId + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while cancelling " + runId, e);
+        }
+        LOG.info("{} {}", runId, said);
+        return run.state();
     }
 
     /** The webhook sender, for tests and metrics. */

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tunestream.coordinator.access.ApiAccess;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
@@ -33,6 +34,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -47,25 +49,40 @@ import java.util.stream.Collectors;
  *   <li>{@code GET /api/runs/RUN}: one run, with its final summary when it has one
  *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and primary metric per evaluation
  *   <li>{@code GET /api/runs/RUN/logs}: the run's latest log lines (at most {@link CoordinatorState#LOG_LINES})
+ *   <li>{@code POST /api/runs/RUN/cancel} (body optional: {@code {"reason": "..."}}): cancels a run that has not
+ *       finished; needs a submitter's token
  *   <li>{@code GET /metrics}: runs by state (overall and per sweep), queue depth, live workers, latest loss and best
  *       accuracy per run, JVM and process metrics (docs/metrics.md lists them)
  * </ul>
+ *
+ * <p>Who may call what: {@link ApiAccess} (docs/operations.md, "API access").
  */
 public final class CoordinatorServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** What the API's mutations act through: the coordinator that publishes its control records. */
+    @FunctionalInterface
+    public interface RunControl {
+        /** Cancels an unfinished run for {@code caller}; returns its state before. */
+        RunState cancel(String runId, String caller, String reason);
+    }
+
     private final HttpServer server;
     private final CoordinatorState state;
+    private final ApiAccess access;
+    private final RunControl control;
     private final MultiGauge runsByState;
     private final MultiGauge sweepRunsByState;
     private final MultiGauge latestLoss;
     private final MultiGauge bestScore;
 
     private CoordinatorServer(HttpServer server, CoordinatorState state, PrometheusMeterRegistry registry,
-            Supplier<Health> liveness, Supplier<Health> readiness) {
+            Supplier<Health> liveness, Supplier<Health> readiness, ApiAccess access, RunControl control) {
         this.server = server;
         this.state = state;
+        this.access = access;
+        this.control = control;
         runsByState = MultiGauge.builder("tunestream.runs").description("runs by state").register(registry);
         sweepRunsByState = MultiGauge.builder("tunestream.sweep.runs").description("runs of a sweep by state").register(registry);
         latestLoss = MultiGauge.builder("tunestream.run.latest.loss").description("training loss of a run's latest step").register(registry);
@@ -90,19 +107,26 @@ public final class CoordinatorServer implements AutoCloseable {
      * @throws IllegalArgumentException when the port is taken, naming it
      */
     public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port) {
+        return start(coordinator, registry, host, port, ApiAccess.readOnly());
+    }
+
+    /** As {@link #start(Coordinator, PrometheusMeterRegistry, String, int)}, the API's calls allowed by {@code access}. */
+    public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port,
+            ApiAccess access) {
         return start(coordinator.state(), coordinator.scheduler(), registry, host, port, coordinator::liveness,
-                coordinator::readiness);
+                coordinator::readiness, access, coordinator::cancel);
     }
 
     /** Serves {@code state} and {@code scheduler}'s queue, however they are fed; always healthy. */
     public static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
             String host, int port) {
         Supplier<Health> serving = () -> Health.up("serving state; no scheduler runs here");
-        return start(state, scheduler, registry, host, port, serving, serving);
+        return start(state, scheduler, registry, host, port, serving, serving, ApiAccess.readOnly(), null);
     }
 
     private static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
-            String host, int port, Supplier<Health> liveness, Supplier<Health> readiness) {
+            String host, int port, Supplier<Health> liveness, Supplier<Health> readiness, ApiAccess access,
+            RunControl control) {
         Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
                 .description("runs that would be training if there were workers enough: dispatched and not started, or"
                         + " waiting and allowed to start by their sweep's limits").register(registry);
@@ -112,7 +136,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .description("workers whose heartbeat is recent").register(registry);
         try {
             return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry, liveness,
-                    readiness);
+                    readiness, access, control);
         } catch (BindException e) {
             throw new IllegalArgumentException("HTTP port " + port + " on " + host + " is in use; choose another with --http-port");
         } catch (IOException e) {
@@ -152,6 +176,17 @@ public final class CoordinatorServer implements AutoCloseable {
 
     private void api(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
+        if (exchange.getRequestMethod().equals("POST")) {
+            mutate(exchange, path);
+            return;
+        }
+        if (!exchange.getRequestMethod().equals("GET")) {
+            send(exchange, 405, "application/json", "{\"error\":\"use GET to read, POST for /api/runs/RUN/cancel\"}");
+            return;
+        }
+        if (authorized(exchange, access.readsProtected() ? Optional.of(ApiAccess.Role.VIEWER) : Optional.empty()).isEmpty()) {
+            return;
+        }
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         Object body;
         if (path.equals("/api/sweeps")) {
@@ -205,6 +240,54 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         send(exchange, 200, "application/json", JSON.writeValueAsString(body));
     }
+
+    /** The API's mutations: each needs a token whose role allows it, and is recorded with who made it. */
+    private void mutate(HttpExchange exchange, String path) throws IOException {
+        if (!(path.startsWith("/api/runs/") && path.endsWith("/cancel"))) {
+            send(exchange, 404, "application/json", "{\"error\":\"unknown mutation; POST /api/runs/RUN/cancel\"}");
+            return;
+        }
+        Optional<ApiAccess.Caller> caller = authorized(exchange, Optional.of(ApiAccess.Role.SUBMITTER));
+        if (caller.isEmpty()) {
+            return;
+        }
+        if (control == null) {
+            send(exchange, 503, "application/json", "{\"error\":\"this server schedules nothing: no runs to cancel here\"}");
+            return;
+        }
+        String runId = path.substring("/api/runs/".length(), path.length() - "/cancel".length());
+        byte[] raw = exchange.getRequestBody().readNBytes(64 * 1024);
+        String reason = raw.length == 0 ? null : JSON.readTree(raw).path("reason").asText(null);
+        try {
+            RunState was = control.cancel(runId, caller.get().toString(), reason);
+            send(exchange, 202, "application/json", JSON.writeValueAsString(Map.of("run", runId, "cancelled", true,
+                    "was", was.name(), "by", caller.get().toString())));
+        } catch (IllegalArgumentException e) {
+            send(exchange, 404, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        } catch (IllegalStateException e) {
+            send(exchange, 409, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        }
+    }
+
+    /**
+     * The caller, when {@code role} allows the request (an open read: present and empty); otherwise the refusal is sent
+     * (401 with the scheme to use, or 403) and the result is empty.
+     */
+    private Optional<ApiAccess.Caller> authorized(HttpExchange exchange, Optional<ApiAccess.Role> role) throws IOException {
+        ApiAccess.Result result = access.authorize(exchange.getRequestHeaders().getFirst("Authorization"), role);
+        if (result.allowed()) {
+            return result.caller().or(() -> Optional.of(ANONYMOUS));
+        }
+        ApiAccess.Refusal refusal = result.refusal().orElseThrow();
+        if (refusal.status() == 401) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        }
+        send(exchange, refusal.status(), "application/json", JSON.writeValueAsString(Map.of("error", refusal.reason())));
+        return Optional.empty();
+    }
+
+    /** Who an open read is from. */
+    private static final ApiAccess.Caller ANONYMOUS = new ApiAccess.Caller("anonymous", ApiAccess.Role.VIEWER);
 
     private static Map<String, Object> describe(RunRecord run) {
         Map<String, Object> row = new LinkedHashMap<>();
