@@ -11,6 +11,7 @@ import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
+import io.tunestream.schemas.Tls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -66,6 +67,10 @@ final class CancelCommand implements Callable<Integer> {
             + " https://coordinator:8080) with a submitter's token, instead of writing Kafka (docs/operations.md, \"API access\").")
     URI coordinator;
 
+    @Option(names = "--coordinator-ca", paramLabel = "FILE", description = "PEM certificates to trust for an https"
+            + " --coordinator with a private CA or a self-signed certificate (default: the JVM's trusted CAs).")
+    Path coordinatorCa;
+
     @Option(names = "--token-file", paramLabel = "FILE", description = "The API token, with --coordinator (default: $TUNESTREAM_TOKEN).")
     Path tokenFile;
 
@@ -117,7 +122,11 @@ final class CancelCommand implements Callable<Integer> {
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("--coordinator needs a token: --token-file FILE or $TUNESTREAM_TOKEN");
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (coordinatorCa != null) {
+            client.sslContext(Tls.trusting(coordinatorCa));
+        }
+        HttpClient http = client.build();
         List<String> runIds = new ArrayList<>();
         if (target.runId != null) {
             runIds.add(target.runId);

@@ -5,10 +5,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.access.ApiAccess;
 import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.coordinator.service.CoordinatorServer;
+import io.tunestream.schemas.Tls;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,6 +42,10 @@ final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--protect-reads", description = "Reads need a token too (any role); with --api-tokens.")
     boolean protectReads;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "Serve the API and metrics over HTTPS with this"
+            + " PKCS12 keystore; its password from $TUNESTREAM_TLS_PASSWORD.")
+    Path tlsKeystore;
 
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of new submissions, status and metrics topics (the requests topic has one) (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -76,15 +83,23 @@ final class CoordinatorCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--protect-reads needs --api-tokens FILE: without tokens no one could read");
         }
         ApiAccess access = apiTokens == null ? ApiAccess.readOnly() : ApiAccess.fromFile(apiTokens, protectReads);
+        Optional<SSLContext> tls = Optional.empty();
+        if (tlsKeystore != null) {
+            String password = System.getenv("TUNESTREAM_TLS_PASSWORD");
+            if (password == null) {
+                throw new IllegalArgumentException("--tls-keystore needs its password in $TUNESTREAM_TLS_PASSWORD");
+            }
+            tls = Optional.of(Tls.serving(tlsKeystore, password.toCharArray()));
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Coordinator.Settings settings = Coordinator.Settings.defaults().withAging(Duration.ofSeconds(agingSeconds))
                 .withTimeouts(Duration.ofSeconds(startTimeoutSeconds), Duration.ofSeconds(workerTimeoutSeconds));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "coordinator-shutdown"));
         try (Coordinator coordinator = Coordinator.start(kafka.clientProperties(), kafka.topics(), settings);
-                CoordinatorServer server = CoordinatorServer.start(coordinator, registry, httpHost, httpPort, access)) {
-            System.err.printf("coordinator on %s: API and metrics at http://%s:%d/ (reading history...)%n",
-                    kafka.bootstrapServers, httpHost, server.port());
+                CoordinatorServer server = CoordinatorServer.start(coordinator, registry, httpHost, httpPort, access, tls)) {
+            System.err.printf("coordinator on %s: API and metrics at %s://%s:%d/ (reading history...)%n",
+                    kafka.bootstrapServers, tls.isPresent() ? "https" : "http", httpHost, server.port());
             if (coordinator.awaitCaughtUp(Duration.ofMinutes(10))) {
                 System.err.printf("state rebuilt: %d runs; scheduling%n", coordinator.state().runs(null).size());
             }

@@ -1,6 +1,8 @@
 package io.tunestream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -10,7 +12,9 @@ import io.tunestream.coordinator.service.Coordinator;
 import io.tunestream.coordinator.service.CoordinatorServer;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStatus;
+import io.tunestream.schemas.Tls;
 import io.tunestream.worker.service.KafkaFixture;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,6 +101,56 @@ class ApiMutationsTest {
             HttpResponse<String> read = get(protectedRuns, VIEWER);
             assertEquals(200, read.statusCode());
             assertTrue(read.body().contains(runs.get(1)), read.body());
+        }
+    }
+
+    /**
+     * With --tls-keystore the API is HTTPS only: a cancel through it with the coordinator's certificate trusted works,
+     * and the CLI without that trust is refused with the reason.
+     */
+    @Test
+    @Timeout(180)
+    void overTlsACancelWorksForAClientThatTrustsTheCoordinatorsCertificate(@TempDir Path dir) throws Exception {
+        Path keystore = dir.resolve("coordinator.p12");
+        Path certificate = dir.resolve("coordinator.pem");
+        KafkaSecurityTest.keytool("-genkeypair", "-alias", "coordinator", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1", "-keystore", keystore.toString(), "-storetype", "PKCS12",
+                "-storepass", "tls-secret", "-keypass", "tls-secret");
+        KafkaSecurityTest.keytool("-exportcert", "-rfc", "-alias", "coordinator", "-keystore", keystore.toString(),
+                "-storepass", "tls-secret", "-file", certificate.toString());
+        Path tokens = Files.writeString(dir.resolve("tokens"), "alice submitter " + SUBMITTER + "\n");
+        Path aliceToken = Files.writeString(dir.resolve("alice.token"), SUBMITTER);
+        try (KafkaFixture kafka = new KafkaFixture(Map.of(), 1);
+                Coordinator coordinator = Coordinator.start(kafka.clientProperties(), kafka.topics, Coordinator.Settings.defaults());
+                CoordinatorServer server = CoordinatorServer.start(coordinator, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        "127.0.0.1", 0, ApiAccess.fromFile(tokens, false),
+                        Optional.of(Tls.serving(keystore, "tls-secret".toCharArray())))) {
+            Path sweep = Files.writeString(dir.resolve("tls.yaml"), """
+                    sweep: tls
+                    base:
+                      model: random:tiny@1
+                      dataset: glue-sst2
+                      method: lora
+                      maxSteps: 4
+                    """);
+            assertEquals(0, CliRun.of("submit", sweep.toString(), "--bootstrap-servers", kafka.broker.bootstrapServers()).exitCode());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (coordinator.state().runs("tls").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String run = coordinator.state().runs("tls").get(0).runId();
+            String https = "https://127.0.0.1:" + server.port();
+            assertThrows(IOException.class, () -> get("http://127.0.0.1:" + server.port() + "/api/runs", null),
+                    "plain HTTP to the TLS port");
+            CliRun untrusted = CliRun.of("cancel", run, "--coordinator", https, "--token-file", aliceToken.toString());
+            assertNotEquals(0, untrusted.exitCode(), untrusted.out());
+            assertTrue(untrusted.err().contains("PKIX") || untrusted.err().toLowerCase(Locale.ROOT).contains("certificat"),
+                    untrusted.err());
+            CliRun trusted = CliRun.of("cancel", run, "--coordinator", https, "--coordinator-ca", certificate.toString(),
+                    "--token-file", aliceToken.toString());
+            assertEquals(0, trusted.exitCode(), trusted.err());
+            assertEquals("cancelled by alice (submitter)",
+                    kafka.awaitState(run, RunState.CANCELLED, Duration.ofSeconds(60)).getReason());
         }
     }
 

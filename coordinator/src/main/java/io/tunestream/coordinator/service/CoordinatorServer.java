@@ -3,6 +3,8 @@ package io.tunestream.coordinator.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -38,6 +40,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 
 /**
  * The coordinator's HTTP face: a JSON API over its state and the Prometheus metrics Grafana reads.
@@ -113,20 +116,26 @@ public final class CoordinatorServer implements AutoCloseable {
     /** As {@link #start(Coordinator, PrometheusMeterRegistry, String, int)}, the API's calls allowed by {@code access}. */
     public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port,
             ApiAccess access) {
+        return start(coordinator, registry, host, port, access, Optional.empty());
+    }
+
+    /** As above, serving HTTPS with {@code tls} when given ({@link io.tunestream.schemas.Tls#serving}). */
+    public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port,
+            ApiAccess access, Optional<SSLContext> tls) {
         return start(coordinator.state(), coordinator.scheduler(), registry, host, port, coordinator::liveness,
-                coordinator::readiness, access, coordinator::cancel);
+                coordinator::readiness, access, coordinator::cancel, tls);
     }
 
     /** Serves {@code state} and {@code scheduler}'s queue, however they are fed; always healthy. */
     public static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
             String host, int port) {
         Supplier<Health> serving = () -> Health.up("serving state; no scheduler runs here");
-        return start(state, scheduler, registry, host, port, serving, serving, ApiAccess.readOnly(), null);
+        return start(state, scheduler, registry, host, port, serving, serving, ApiAccess.readOnly(), null, Optional.empty());
     }
 
     private static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
             String host, int port, Supplier<Health> liveness, Supplier<Health> readiness, ApiAccess access,
-            RunControl control) {
+            RunControl control, Optional<SSLContext> tls) {
         Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
                 .description("runs that would be training if there were workers enough: dispatched and not started, or"
                         + " waiting and allowed to start by their sweep's limits").register(registry);
@@ -135,8 +144,16 @@ public final class CoordinatorServer implements AutoCloseable {
         Gauge.builder("tunestream.workers.live", scheduler, s -> s.liveWorkers(Instant.now()))
                 .description("workers whose heartbeat is recent").register(registry);
         try {
-            return new CoordinatorServer(HttpServer.create(new InetSocketAddress(host, port), 0), state, registry, liveness,
-                    readiness, access, control);
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            HttpServer server;
+            if (tls.isPresent()) {
+                HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 0);
+            }
+            return new CoordinatorServer(server, state, registry, liveness, readiness, access, control);
         } catch (BindException e) {
             throw new IllegalArgumentException("HTTP port " + port + " on " + host + " is in use; choose another with --http-port");
         } catch (IOException e) {

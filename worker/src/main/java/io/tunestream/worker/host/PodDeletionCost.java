@@ -1,25 +1,19 @@
 package io.tunestream.worker.host;
 
+import io.tunestream.schemas.Tls;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +75,7 @@ public final class PodDeletionCost implements AutoCloseable {
         if (!Files.isReadable(tokenFile) || !Files.isReadable(ca)) {
             throw new IllegalStateException("--pod-deletion-cost needs the pod's service account token and CA in " + SERVICE_ACCOUNT);
         }
-        HttpClient http = HttpClient.newBuilder().sslContext(trusting(ca)).connectTimeout(TIMEOUT).build();
+        HttpClient http = HttpClient.newBuilder().sslContext(Tls.trusting(ca)).connectTimeout(TIMEOUT).build();
         URI apiServer = URI.create("https://" + environment.get("KUBERNETES_SERVICE_HOST") + ":"
                 + environment.get("KUBERNETES_SERVICE_PORT"));
         return new PodDeletionCost(http, apiServer, environment.get("POD_NAMESPACE"), environment.get("POD_NAME"), () -> {
@@ -116,24 +110,6 @@ public final class PodDeletionCost implements AutoCloseable {
             LOG.warn("could not set {}={} on {}: {}", ANNOTATION, cost, pod, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static SSLContext trusting(Path caFile) {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-            trusted.load(null, null);
-            int i = 0;
-            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                trusted.setCertificateEntry("ca-" + i++, certificate);
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trusted);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot read the API server's CA certificate " + caFile + ": " + e.getMessage(), e);
         }
     }
 
