@@ -11,18 +11,10 @@ import io.tunestream.schemas.KafkaClientProperties;
 import io.tunestream.schemas.MessageCodec;
 import io.tunestream.schemas.RunState;
 import io.tunestream.schemas.RunStates;
-import io.tunestream.schemas.Tls;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,21 +55,13 @@ final class CancelCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--coordinator", paramLabel = "URL", description = "Cancel through the coordinator's API (e.g."
-            + " https://coordinator:8080) with a submitter's token, instead of writing Kafka (docs/operations.md, \"API access\").")
-    URI coordinator;
-
-    @Option(names = "--coordinator-ca", paramLabel = "FILE", description = "PEM certificates to trust for an https"
-            + " --coordinator with a private CA or a self-signed certificate (default: the JVM's trusted CAs).")
-    Path coordinatorCa;
-
-    @Option(names = "--token-file", paramLabel = "FILE", description = "The API token, with --coordinator (default: $TUNESTREAM_TOKEN).")
-    Path tokenFile;
+    @Mixin
+    CoordinatorApi api;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (coordinator != null) {
+        if (api.enabled()) {
             return cancelThroughApi(out);
         }
         RunLedger ledger = RunLedger.of(TopicSnapshot.read(kafka.clientProperties(), kafka.topics().runHistory(),
@@ -118,54 +102,32 @@ final class CancelCommand implements Callable<Integer> {
 
     /** The same through the coordinator's API: it checks the token and records who cancelled. */
     private int cancelThroughApi(PrintWriter out) throws IOException, InterruptedException {
-        String token = tokenFile != null ? Files.readString(tokenFile).strip() : System.getenv("TUNESTREAM_TOKEN");
-        if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("--coordinator needs a token: --token-file FILE or $TUNESTREAM_TOKEN");
-        }
-        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-        if (coordinatorCa != null) {
-            client.sslContext(Tls.trusting(coordinatorCa));
-        }
-        HttpClient http = client.build();
         List<String> runIds = new ArrayList<>();
         if (target.runId != null) {
             runIds.add(target.runId);
         } else {
-            HttpResponse<String> runs = http.send(HttpRequest.newBuilder(coordinator.resolve("/api/runs?sweep="
-                    + URLEncoder.encode(target.sweep, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + token)
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-            requireSuccess(runs, "listing the runs of sweep " + target.sweep);
-            for (JsonNode run : JSON.readTree(runs.body())) {
+            JsonNode runs = api.get("/api/runs?sweep=" + URLEncoder.encode(target.sweep, StandardCharsets.UTF_8),
+                    "listing the runs of sweep " + target.sweep);
+            for (JsonNode run : runs) {
                 if (!RunStates.ended(RunState.valueOf(run.path("state").asText()))) {
                     runIds.add(run.path("run").asText());
                 }
             }
             if (runIds.isEmpty()) {
-                out.println("no unfinished run of sweep '" + target.sweep + "' at " + coordinator + ": nothing to cancel");
+                out.println("no unfinished run of sweep '" + target.sweep + "' at " + api.coordinator() + ": nothing to cancel");
                 out.flush();
                 return 0;
             }
         }
         String body = JSON.writeValueAsString(reason == null ? java.util.Map.of() : java.util.Map.of("reason", reason));
         for (String runId : runIds) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(coordinator.resolve("/api/runs/"
-                    + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "/cancel"))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                    .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            requireSuccess(answer, "cancelling " + runId);
-            out.println("  x " + runId + " (" + JSON.readTree(answer.body()).path("by").asText() + ")");
+            JsonNode answer = api.post("/api/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "/cancel", body,
+                    "cancelling " + runId);
+            out.println("  x " + runId + " (" + answer.path("by").asText() + ")");
         }
-        out.printf("cancelled %d run(s) through %s%n", runIds.size(), coordinator);
+        out.printf("cancelled %d run(s) through %s%n", runIds.size(), api.coordinator());
         out.flush();
         return 0;
-    }
-
-    private static void requireSuccess(HttpResponse<String> response, String what) throws IOException {
-        if (response.statusCode() / 100 != 2) {
-            String error = response.body().isBlank() ? "" : JSON.readTree(response.body()).path("error").asText(response.body());
-            throw new IllegalArgumentException(what + ": the coordinator answered " + response.statusCode() + ": " + error);
-        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

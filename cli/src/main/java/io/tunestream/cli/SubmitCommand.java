@@ -1,5 +1,6 @@
 package io.tunestream.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tunestream.coordinator.kafka.SweepSubmitter;
 import io.tunestream.coordinator.sweep.PlannedRun;
 import io.tunestream.coordinator.sweep.Search;
@@ -49,21 +50,18 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    CoordinatorApi api;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Sweep sweep = Sweep.read(sweepFile);
-        Instant now = Instant.now();
-        List<PlannedRun> runs = SweepPlanner.plan(sweep, now);
-        if (priority != null) {
-            runs.forEach(run -> run.request().setPriority(priority));
-        }
+        String definition = Sweep.definition(sweepFile);
+        SweepPlanner.Submission planned = SweepPlanner.submission(sweep, definition, priority, Instant.now());
+        List<PlannedRun> runs = planned.runs();
+        SweepSchedule schedule = planned.schedule();
         PrintWriter out = spec.commandLine().getOut();
-        SweepSchedule schedule = sweep.schedule().toMessage(sweep.name(), now);
         boolean tpe = sweep.search().algorithm() == Search.Algorithm.TPE;
-        if (tpe) {
-            // the coordinator plans the rest from the results: it needs the whole sweep
-            schedule.setDefinition(Sweep.definition(sweepFile));
-        }
         if (dryRun) {
             out.printf("sweep %s: %d runs (dry run: nothing published)%n", sweep.name(), runs.size());
             out.printf("  schedule: %s%n", sweep.schedule().describe());
@@ -75,11 +73,18 @@ final class SubmitCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
+        SweepSubmitter.Submission submission;
+        if (api.enabled()) {
+            // the coordinator plans the same runs from the same definition and publishes them for this caller
+            JsonNode answer = api.post("/api/sweeps" + (priority == null ? "" : "?priority=" + priority),
+                    definition, "submitting sweep " + sweep.name());
+            submission = new SweepSubmitter.Submission(strings(answer.path("published")), strings(answer.path("skipped")));
+        } else {
+            try (Admin admin = Admin.create(kafka.clientProperties())) {
+                kafka.topics().ensure(admin, partitions, KafkaOptions.TIMEOUT);
+            }
+            submission = new SweepSubmitter(kafka.clientProperties(), kafka.topics(), KafkaOptions.TIMEOUT).submit(schedule, runs);
         }
-        SweepSubmitter.Submission submission = new SweepSubmitter(kafka.clientProperties(), kafka.topics(),
-                KafkaOptions.TIMEOUT).submit(schedule, runs);
         out.printf("sweep %s: %d runs published, %d already submitted%n", sweep.name(), submission.published().size(),
                 submission.skipped().size());
         submission.published().forEach(id -> out.println("  + " + id));
@@ -93,6 +98,12 @@ final class SubmitCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new java.util.ArrayList<>();
+        array.forEach(value -> values.add(value.asText()));
+        return values;
     }
 
     private static String describe(PlannedRun run) {

@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Cancelling through the coordinator's API (docs/operations.md, "API access"): refused without a token and with a
- * viewer's, done with a submitter's, the run's history saying who cancelled; reads open or protected by a flag.
+ * Submitting and cancelling through the coordinator's API (docs/operations.md, "API access"): refused without a token
+ * and with a viewer's, done with a submitter's, the run's history saying who cancelled; an invalid sweep refused with
+ * nothing published; reads open or protected by a flag.
  */
 class ApiMutationsTest {
 
@@ -63,15 +64,24 @@ class ApiMutationsTest {
                     grid:
                       seed: [1, 2]
                     """);
-            CliRun submitted = CliRun.of("submit", sweep.toString(), "--bootstrap-servers", kafka.broker.bootstrapServers());
+            String base = "http://127.0.0.1:" + server.port();
+            HttpResponse<String> viewerSubmit = post(base + "/api/sweeps", VIEWER, Files.readString(sweep));
+            assertEquals(403, viewerSubmit.statusCode(), viewerSubmit.body());
+            HttpResponse<String> invalid = post(base + "/api/sweeps", SUBMITTER, Files.readString(sweep).replace("maxSteps: 4",
+                    "maxSteps: -4"));
+            assertEquals(400, invalid.statusCode(), invalid.body());
+            assertTrue(invalid.body().contains("base.maxSteps must be at least 0, got -4"), invalid.body());
+            CliRun submitted = CliRun.of("submit", sweep.toString(), "--coordinator", base, "--token-file", aliceToken.toString());
             assertEquals(0, submitted.exitCode(), submitted.err());
+            assertTrue(submitted.out().startsWith("sweep api: 2 runs published, 0 already submitted"), submitted.out());
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (coordinator.state().runs("api").size() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
             List<String> runs = coordinator.state().runs("api").stream().map(r -> r.runId()).sorted().toList();
             assertEquals(2, runs.size(), "the coordinator knows the sweep's runs");
-            String base = "http://127.0.0.1:" + server.port();
+            CliRun resubmitted = CliRun.of("submit", sweep.toString(), "--coordinator", base, "--token-file", aliceToken.toString());
+            assertTrue(resubmitted.out().startsWith("sweep api: 0 runs published, 2 already submitted"), resubmitted.out());
             String cancel = base + "/api/runs/" + runs.get(0) + "/cancel";
 
             HttpResponse<String> anonymous = post(cancel, null);
@@ -155,7 +165,11 @@ class ApiMutationsTest {
     }
 
     private static HttpResponse<String> post(String url, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody());
+        return post(url, token, "");
+    }
+
+    private static HttpResponse<String> post(String url, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }

@@ -1,10 +1,13 @@
 package io.tunestream.coordinator.service;
 
+import io.tunestream.coordinator.kafka.SweepSubmitter;
 import io.tunestream.coordinator.results.RunLedger;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Action;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.coordinator.sweep.PlannedRun;
+import io.tunestream.coordinator.sweep.Sweep;
+import io.tunestream.coordinator.sweep.SweepPlanner;
 import io.tunestream.schemas.ControlAction;
 import io.tunestream.schemas.ControlCommand;
 import io.tunestream.schemas.DeadLetters;
@@ -87,6 +90,7 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    private final Properties clientProperties;
     private final Topics topics;
     private final Settings settings;
     private final CoordinatorState state = new CoordinatorState();
@@ -110,6 +114,7 @@ public final class Coordinator implements AutoCloseable {
     private volatile RuntimeException injectedFault;
 
     private Coordinator(Properties clientProperties, Topics topics, Settings settings) {
+        this.clientProperties = clientProperties;
         this.topics = topics;
         this.settings = settings;
         this.scheduler = new Scheduler(settings.aging(), settings.startTimeout(), settings.workerTimeout());
@@ -237,6 +242,24 @@ public final class Coordinator implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * Plans a sweep and submits the runs not yet submitted, on behalf of {@code caller} (the API's caller): what
+     * {@code tunestream submit} does from a machine with Kafka access.
+     *
+     * @param definition the sweep as YAML or JSON text
+     * @param priority the runs' priority instead of the sweep's, or null
+     * @throws io.tunestream.coordinator.sweep.InvalidSweepException naming what is wrong; nothing is published then
+     */
+    public SweepSubmitter.Submission submit(String definition, Integer priority, String caller) {
+        Sweep sweep = Sweep.parse(definition, "the submitted sweep");
+        SweepPlanner.Submission planned = SweepPlanner.submission(sweep, definition, priority, Instant.now());
+        SweepSubmitter.Submission submission = new SweepSubmitter(clientProperties, topics, Duration.ofSeconds(30))
+                .submit(planned.schedule(), planned.runs());
+        LOG.info("sweep {} submitted by {}: {} runs published, {} already submitted", sweep.name(), caller,
+                submission.published().size(), submission.skipped().size());
+        return submission;
     }
 
     /**

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunestream.coordinator.access.ApiAccess;
+import io.tunestream.coordinator.kafka.SweepSubmitter;
 import io.tunestream.coordinator.results.RunRecord;
 import io.tunestream.coordinator.schedule.Scheduler;
 import io.tunestream.schemas.ExperimentRequest;
@@ -52,6 +53,8 @@ import javax.net.ssl.SSLContext;
  *   <li>{@code GET /api/runs/RUN}: one run, with its final summary when it has one
  *   <li>{@code GET /api/runs/RUN/metrics}: the run's loss per step and primary metric per evaluation
  *   <li>{@code GET /api/runs/RUN/logs}: the run's latest log lines (at most {@link CoordinatorState#LOG_LINES})
+ *   <li>{@code POST /api/sweeps[?priority=N]} (body: a sweep, YAML or JSON): plans it and submits the runs not yet
+ *       submitted; needs a submitter's token
  *   <li>{@code POST /api/runs/RUN/cancel} (body optional: {@code {"reason": "..."}}): cancels a run that has not
  *       finished; needs a submitter's token
  *   <li>{@code GET /metrics}: runs by state (overall and per sweep), queue depth, live workers, latest loss and best
@@ -64,24 +67,18 @@ public final class CoordinatorServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What the API's mutations act through: the coordinator that publishes its control records. */
-    @FunctionalInterface
-    public interface RunControl {
-        /** Cancels an unfinished run for {@code caller}; returns its state before. */
-        RunState cancel(String runId, String caller, String reason);
-    }
-
     private final HttpServer server;
     private final CoordinatorState state;
     private final ApiAccess access;
-    private final RunControl control;
+    /** What the API's mutations act through; null for a server of state alone. */
+    private final Coordinator control;
     private final MultiGauge runsByState;
     private final MultiGauge sweepRunsByState;
     private final MultiGauge latestLoss;
     private final MultiGauge bestScore;
 
     private CoordinatorServer(HttpServer server, CoordinatorState state, PrometheusMeterRegistry registry,
-            Supplier<Health> liveness, Supplier<Health> readiness, ApiAccess access, RunControl control) {
+            Supplier<Health> liveness, Supplier<Health> readiness, ApiAccess access, Coordinator control) {
         this.server = server;
         this.state = state;
         this.access = access;
@@ -123,7 +120,7 @@ public final class CoordinatorServer implements AutoCloseable {
     public static CoordinatorServer start(Coordinator coordinator, PrometheusMeterRegistry registry, String host, int port,
             ApiAccess access, Optional<SSLContext> tls) {
         return start(coordinator.state(), coordinator.scheduler(), registry, host, port, coordinator::liveness,
-                coordinator::readiness, access, coordinator::cancel, tls);
+                coordinator::readiness, access, coordinator, tls);
     }
 
     /** Serves {@code state} and {@code scheduler}'s queue, however they are fed; always healthy. */
@@ -135,7 +132,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     private static CoordinatorServer start(CoordinatorState state, Scheduler scheduler, PrometheusMeterRegistry registry,
             String host, int port, Supplier<Health> liveness, Supplier<Health> readiness, ApiAccess access,
-            RunControl control, Optional<SSLContext> tls) {
+            Coordinator control, Optional<SSLContext> tls) {
         Gauge.builder("tunestream.queue.depth", scheduler, s -> s.demand(Instant.now()))
                 .description("runs that would be training if there were workers enough: dispatched and not started, or"
                         + " waiting and allowed to start by their sweep's limits").register(registry);
@@ -198,7 +195,7 @@ public final class CoordinatorServer implements AutoCloseable {
             return;
         }
         if (!exchange.getRequestMethod().equals("GET")) {
-            send(exchange, 405, "application/json", "{\"error\":\"use GET to read, POST for /api/runs/RUN/cancel\"}");
+            send(exchange, 405, "application/json", "{\"error\":\"use GET to read, POST for /api/sweeps and /api/runs/RUN/cancel\"}");
             return;
         }
         if (authorized(exchange, access.readsProtected() ? Optional.of(ApiAccess.Role.VIEWER) : Optional.empty()).isEmpty()) {
@@ -260,8 +257,10 @@ public final class CoordinatorServer implements AutoCloseable {
 
     /** The API's mutations: each needs a token whose role allows it, and is recorded with who made it. */
     private void mutate(HttpExchange exchange, String path) throws IOException {
-        if (!(path.startsWith("/api/runs/") && path.endsWith("/cancel"))) {
-            send(exchange, 404, "application/json", "{\"error\":\"unknown mutation; POST /api/runs/RUN/cancel\"}");
+        boolean cancel = path.startsWith("/api/runs/") && path.endsWith("/cancel");
+        if (!cancel && !path.equals("/api/sweeps")) {
+            send(exchange, 404, "application/json",
+                    "{\"error\":\"unknown mutation; POST /api/sweeps (a sweep) or /api/runs/RUN/cancel\"}");
             return;
         }
         Optional<ApiAccess.Caller> caller = authorized(exchange, Optional.of(ApiAccess.Role.SUBMITTER));
@@ -270,6 +269,10 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         if (control == null) {
             send(exchange, 503, "application/json", "{\"error\":\"this server schedules nothing: no runs to cancel here\"}");
+            return;
+        }
+        if (!cancel) {
+            submit(exchange, caller.get());
             return;
         }
         String runId = path.substring("/api/runs/".length(), path.length() - "/cancel".length());
@@ -285,6 +288,33 @@ public final class CoordinatorServer implements AutoCloseable {
             send(exchange, 409, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
         }
     }
+
+    /** {@code POST /api/sweeps[?priority=N]}: the body is a sweep (YAML or JSON); the runs not yet submitted are. */
+    private void submit(HttpExchange exchange, ApiAccess.Caller caller) throws IOException {
+        byte[] raw = exchange.getRequestBody().readNBytes(MAX_SWEEP_BYTES + 1);
+        if (raw.length > MAX_SWEEP_BYTES) {
+            send(exchange, 413, "application/json", JSON.writeValueAsString(Map.of("error",
+                    "a sweep may be at most " + MAX_SWEEP_BYTES + " bytes")));
+            return;
+        }
+        String priority = query(exchange.getRequestURI().getRawQuery()).get("priority");
+        try {
+            SweepSubmitter.Submission submission = control.submit(new String(raw, StandardCharsets.UTF_8),
+                    priority == null ? null : Integer.valueOf(priority), caller.toString());
+            send(exchange, 201, "application/json", JSON.writeValueAsString(Map.of("published", submission.published(),
+                    "skipped", submission.skipped(), "by", caller.toString())));
+        } catch (NumberFormatException e) {
+            send(exchange, 400, "application/json", JSON.writeValueAsString(Map.of("error",
+                    "priority must be a whole number, got " + priority)));
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        } catch (IllegalStateException e) {
+            send(exchange, 503, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+        }
+    }
+
+    /** The largest sweep the API takes: sweep files are a few kilobytes. */
+    private static final int MAX_SWEEP_BYTES = 1 << 20;
 
     /**
      * The caller, when {@code role} allows the request (an open read: present and empty); otherwise the refusal is sent

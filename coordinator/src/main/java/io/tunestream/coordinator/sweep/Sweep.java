@@ -105,6 +105,24 @@ public record Sweep(String name, Map<ExperimentField, Object> base, Map<Experime
         return tree(file).toString();
     }
 
+    /**
+     * A sweep given as text (YAML or JSON), such as a file's content sent to the coordinator's API; {@code where} names it
+     * in messages.
+     */
+    public static Sweep parse(String text, String where) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (IOException e) {
+            throw new InvalidSweepException(where + " is not valid YAML or JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        try {
+            return parse(root, Path.of(where));
+        } catch (InvalidFieldException e) {
+            throw new InvalidSweepException(e.getMessage());
+        }
+    }
+
     /** The sweep a {@link #definition} describes. */
     public static Sweep fromDefinition(String json) {
         try {

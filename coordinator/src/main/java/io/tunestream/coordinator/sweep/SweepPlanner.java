@@ -4,6 +4,7 @@ import io.tunestream.schemas.AdapterMethodId;
 import io.tunestream.schemas.AdapterSettings;
 import io.tunestream.schemas.ExperimentField;
 import io.tunestream.schemas.ExperimentRequest;
+import io.tunestream.schemas.SweepSchedule;
 import io.tunestream.schemas.TrainingSettings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -29,6 +30,26 @@ public final class SweepPlanner {
     public static final int MAX_RUNS = 10_000;
 
     private SweepPlanner() {}
+
+    /** What a submission publishes: the sweep's schedule and its runs. */
+    public record Submission(SweepSchedule schedule, List<PlannedRun> runs) {}
+
+    /**
+     * A sweep ready to submit: its runs, at {@code priority} when given instead of the sweep's, and its schedule, which
+     * carries the sweep's {@code definition} (its JSON) when the coordinator goes on planning it (search tpe).
+     */
+    public static Submission submission(Sweep sweep, String definition, Integer priority, Instant submittedAt) {
+        List<PlannedRun> runs = plan(sweep, submittedAt);
+        if (priority != null) {
+            runs.forEach(run -> run.request().setPriority(priority));
+        }
+        SweepSchedule schedule = sweep.schedule().toMessage(sweep.name(), submittedAt);
+        if (sweep.search().algorithm() == Search.Algorithm.TPE) {
+            // the coordinator plans the rest from the results: it needs the whole sweep
+            schedule.setDefinition(definition);
+        }
+        return new Submission(schedule, runs);
+    }
 
     public static List<PlannedRun> plan(Sweep sweep, Instant submittedAt) {
         long combinations = sweep.grid().values().stream().mapToLong(List::size).reduce(1, Math::multiplyExact);
