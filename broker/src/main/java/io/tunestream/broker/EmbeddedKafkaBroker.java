@@ -9,8 +9,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -121,15 +123,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (dataDir == null) {
             dataDir = configuredDataDir != null ? createDirectories(configuredDataDir) : createTempDataDir();
         }
+        // every port this start needs, taken together so that they differ: two lookups one after the other can return
+        // the same port, and a listener pair on one port fails the broker's config check
+        int[] free = freeLoopbackPorts(3);
         if (port == 0) {
-            port = freeLoopbackPort();
+            port = free[0];
         }
         if (saslSsl != null && securePort == 0) {
-            securePort = freeLoopbackPort();
+            securePort = free[1] != port ? free[1] : free[2];
         }
+        int controllerPort = java.util.Arrays.stream(free).filter(p -> p != port && p != securePort).findFirst().orElseThrow();
         // The controller port is internal: with a static voter set it lives only in the config, so a fresh one
         // per start is safe and cannot collide with a port that a crashed run still holds.
-        Properties properties = brokerProperties(port, freeLoopbackPort(), dataDir, overrides);
+        Properties properties = brokerProperties(port, controllerPort, dataDir, overrides);
         if (saslSsl != null) {
             addSaslSslListener(properties, securePort, saslSsl);
         }
@@ -357,12 +363,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    /** A port that is free on the loopback address now; the broker binds it a moment later. */
-    private static int freeLoopbackPort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
+    /** {@code count} distinct ports free on the loopback address now (held open together); the broker binds them a moment later. */
+    private static int[] freeLoopbackPorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK)));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } catch (IOException e) {
-            throw new UncheckedIOException("could not find a free port on " + LOOPBACK, e);
+            throw new UncheckedIOException("could not find free ports on " + LOOPBACK, e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing a listening socket that accepted nothing
+                }
+            }
         }
     }
 
